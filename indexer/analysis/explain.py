@@ -1,0 +1,34 @@
+"""What the analysis chains make of a text, word by word: the view behind
+``arabic-search analyze`` and behind "why did this match?"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .analyzers import exact_analyzer, stem_analyzer
+from .stemming import DEFAULT_STRATEGY
+
+
+@dataclass
+class WordAnalysis:
+    original: str
+    normalized: str
+    start: int
+    end: int
+    stems: list[str] = field(default_factory=list)
+    stop_word: bool = False
+
+
+def explain(text: str, strategy: str = DEFAULT_STRATEGY) -> list[WordAnalysis]:
+    """Run both indexing chains over ``text`` and line their tokens up by offset."""
+    words = {
+        t.startchar: WordAnalysis(text[t.startchar : t.endchar], t.text, t.startchar, t.endchar)
+        for t in exact_analyzer()(text, chars=True)
+    }
+    for token in stem_analyzer(strategy)(text, chars=True, removestops=False):
+        word = words[token.startchar]
+        if token.stopped:
+            word.stop_word = True
+        else:
+            word.stems.append(token.text)
+    return list(words.values())

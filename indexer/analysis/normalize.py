@@ -1,0 +1,143 @@
+"""Orthographic normalization of one Arabic word: the rules that let a query typed
+one way find a word written another way.
+
+Each rule is a small function with its exact rule and an example; ``STEPS`` lists
+them in the order they run and :func:`normalize` applies them all. Tokens repeat a
+lot (Qur'an: 78k tokens, 15k forms), so :func:`normalize` is cached.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+from .chars import DAGGER_ALEF, FORMAT_CHARS, HARAKAT, QURANIC_MARKS, TATWEEL, expand
+
+Step = Callable[[str], str]
+
+
+def _deleting(ranges: str) -> dict[int, None]:
+    return {ord(c): None for c in expand(ranges)}
+
+
+def _presentation_table() -> dict[int, str]:
+    """Presentation forms and ligatures -> base letters, from Unicode's own
+    compatibility decompositions. Ligatures that stand for several words
+    (ﷺ, the basmala) are left alone: one token cannot become a phrase."""
+    table: dict[int, str] = {}
+    for code in (*range(0xFB50, 0xFE00), *range(0xFE70, 0xFEFF)):
+        base = unicodedata.normalize("NFKC", chr(code))
+        if base != chr(code) and " " not in base.strip():
+            table[code] = base.replace(" ", "")
+    return table
+
+
+_PRESENTATION = _presentation_table()
+_FORMAT = _deleting(FORMAT_CHARS)
+_DIACRITICS = _deleting(HARAKAT + DAGGER_ALEF + QURANIC_MARKS)
+_TATWEEL = _deleting(TATWEEL)
+_PERSIAN = str.maketrans({"ک": "ك", "ڪ": "ك", "ی": "ي", "ے": "ي", "ۀ": "ه", "ە": "ه", "ھ": "ه", "ۃ": "ه"})
+_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا", "ٵ": "ا"})
+_ALEF_MAQSURA = str.maketrans({"ى": "ي"})
+_TEH_MARBUTA = str.maketrans({"ة": "ه"})
+_HAMZA_SEATS = str.maketrans({"ؤ": "ء", "ئ": "ء"})
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
+_UTHMANI_MADDA = re.compile("ءا(?=.)")
+
+
+def compose(word: str) -> str:
+    """Canonical composition (NFC): a letter plus a combining hamza becomes one
+    letter, so the later rules see it. ``و`` + U+0654 -> ``ؤ``."""
+    return unicodedata.normalize("NFC", word)
+
+
+def fold_presentation_forms(word: str) -> str:
+    """Presentation forms and lam-alef ligatures -> base letters. ``ﻻ`` -> ``لا``, ``ﺑ`` -> ``ب``."""
+    return word.translate(_PRESENTATION)
+
+
+def remove_format_chars(word: str) -> str:
+    """Remove invisible format characters (RLM, LRM, ZWJ, ZWNJ, bidi controls, BOM).
+    ``مح\\u200fمد`` -> ``محمد``."""
+    return word.translate(_FORMAT)
+
+
+def remove_diacritics(word: str) -> str:
+    """Remove harakat, tanween, shadda, sukun, the superscript alef and Quranic
+    annotation marks. ``الدِّفَاعِ`` -> ``الدفاع``, ``ٱلرَّحْمَٰنِ`` -> ``ٱلرحمن``."""
+    return word.translate(_DIACRITICS)
+
+
+def remove_tatweel(word: str) -> str:
+    """Remove tatweel (kashida). ``العـــراق`` -> ``العراق``."""
+    return word.translate(_TATWEEL)
+
+
+def fold_persian_letters(word: str) -> str:
+    """Persian/Urdu twins -> Arabic letters: ک ڪ -> ك, ی ے -> ي, ۀ ە ھ ۃ -> ه.
+    ``الولایات`` -> ``الولايات``."""
+    return word.translate(_PERSIAN)
+
+
+def fold_alef(word: str) -> str:
+    """Alef with hamza or madda, and alef wasla -> bare alef: أ إ آ ٱ -> ا.
+    ``إسلام`` -> ``اسلام``, ``ٱلله`` -> ``الله``."""
+    return word.translate(_ALEF)
+
+
+def fold_alef_maqsura(word: str) -> str:
+    """Alef maqsura -> ya (as Lucene does; pyarabic would fold it to alef instead).
+    ``مستشفى`` -> ``مستشفي``."""
+    return word.translate(_ALEF_MAQSURA)
+
+
+def fold_teh_marbuta(word: str) -> str:
+    """Ta marbuta -> ha. ``مدرسة`` -> ``مدرسه``."""
+    return word.translate(_TEH_MARBUTA)
+
+
+def fold_hamza_seats(word: str) -> str:
+    """Make the seats of hamza match.
+
+    1. Uthmani ``ءا`` inside a word is the madda alef: ``قرءان`` -> ``قران`` (as ``قرآن``).
+    2. Hamza on waw or ya -> bare hamza: ``مسؤول``, ``مسئول``, ``مسءول`` -> ``مسءول``.
+    3. A final ``يء`` -> ``ء``, since ``شيء`` is also written ``شئ``: both -> ``شء``.
+    """
+    word = _UTHMANI_MADDA.sub("ا", word).translate(_HAMZA_SEATS)
+    return word[:-2] + "ء" if word.endswith("يء") else word
+
+
+def fold_digits(word: str) -> str:
+    """Arabic-Indic and Persian digits and separators -> ASCII. ``٢٠٢٣`` -> ``2023``, ``٣٫٥`` -> ``3.5``."""
+    return word.translate(_DIGITS)
+
+
+def lowercase(word: str) -> str:
+    """Lowercase other scripts. ``JSCD`` -> ``jscd``."""
+    return word.lower()
+
+
+STEPS: tuple[Step, ...] = (
+    compose,
+    fold_presentation_forms,
+    remove_format_chars,
+    remove_diacritics,
+    remove_tatweel,
+    fold_persian_letters,
+    fold_alef,
+    fold_alef_maqsura,
+    fold_teh_marbuta,
+    fold_hamza_seats,
+    fold_digits,
+    lowercase,
+)
+
+
+@lru_cache(maxsize=1 << 19)
+def normalize(word: str) -> str:
+    """All of ``STEPS`` in order: the form that is indexed and searched as "exact"."""
+    for step in STEPS:
+        word = step(word)
+    return word
