@@ -1,0 +1,31 @@
+"""Indexing: files on disk -> documents -> Arabic analysis -> a Whoosh index."""
+
+from .build import BuildStats, build_index
+from .documents import Document
+from .errors import (
+    ArabicSearchError,
+    IndexBusyError,
+    IndexNotFoundError,
+    SchemaVersionError,
+    SourceError,
+)
+from .schema import SCHEMA_VERSION
+from .settings import Settings
+from .stats import index_stats
+from .update import UpdateStats, update_index
+
+__all__ = [
+    "ArabicSearchError",
+    "BuildStats",
+    "Document",
+    "IndexBusyError",
+    "IndexNotFoundError",
+    "SCHEMA_VERSION",
+    "SchemaVersionError",
+    "Settings",
+    "SourceError",
+    "UpdateStats",
+    "build_index",
+    "index_stats",
+    "update_index",
+]

@@ -1,0 +1,52 @@
+"""The index schema. It is pickled into the index, so everything it names lives at
+a stable import path; ``SCHEMA_VERSION`` changes whenever the schema or the
+analysis changes what is indexed, and an index of another version must be rebuilt."""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, STORED, TEXT, Schema
+
+from .analysis import exact_analyzer, stem_analyzer
+from .documents import Document
+
+SCHEMA_VERSION = 1
+
+# Text fields and their stemmed twins: search ranks exact-form matches above stem-only ones.
+TEXT_FIELDS = ("title", "text")
+STEM_SUFFIX = "_stem"
+
+
+def build_schema(stemmer: str) -> Schema:
+    exact = exact_analyzer()
+    stem = stem_analyzer(stemmer)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=exact, stored=True, phrase=True),
+        # A word may have several stems at one position (وقال: وقال، قال): any may match.
+        title_stem=TEXT(analyzer=stem, phrase=True, multitoken_query="or"),
+        text=TEXT(analyzer=exact, stored=True, phrase=True),
+        text_stem=TEXT(analyzer=stem, phrase=True, multitoken_query="or"),
+        collection=ID(stored=True, sortable=True),
+        date=ID(stored=True, sortable=True),
+        url=STORED(),
+        metadata=STORED(),
+        source=ID(stored=True),
+        content_hash=STORED(),
+    )
+
+
+def document_fields(doc: Document) -> dict[str, object]:
+    """The values to index for one document; empty optional fields are left out."""
+    values: dict[str, object] = {
+        "id": doc.id,
+        "title": doc.title,
+        "title_stem": doc.title,
+        "text": doc.text,
+        "text_stem": doc.text,
+        "content_hash": doc.content_hash(),
+    }
+    optional = {"collection": doc.collection, "date": doc.date, "url": doc.url, "source": doc.source}
+    values.update({name: value for name, value in optional.items() if value})
+    if doc.metadata:
+        values["metadata"] = doc.metadata
+    return values

@@ -1,0 +1,65 @@
+"""All settings in one place: defaults, then environment variables, then
+explicit values (CLI flags, test config). Every layer reads one ``Settings``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .analysis import DEFAULT_STRATEGY, STRATEGIES
+
+
+def _setting(default: Any, env: str, help: str) -> Any:
+    return field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = _setting(Path("index_data"), "ARABIC_SEARCH_INDEX", "where the index lives")
+    procs: int = _setting(
+        0,
+        "ARABIC_SEARCH_PROCS",
+        "indexing processes; 0 picks one for small inputs and every core for large ones",
+    )
+    limitmb: int = _setting(256, "ARABIC_SEARCH_LIMITMB", "memory per indexing process, in MB")
+    stemmer: str = _setting(DEFAULT_STRATEGY, "ARABIC_SEARCH_STEMMER", f"stemming strategy: {', '.join(STRATEGIES)}")
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Defaults, overridden by environment variables, overridden by the
+        non-``None`` keyword arguments."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f.metadata["env"])
+            if raw not in (None, ""):
+                values[f.name] = _convert(f.name, type(f.default), raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def validate(self) -> None:
+        if self.stemmer not in STRATEGIES:
+            raise ValueError(f"stemmer must be one of {', '.join(STRATEGIES)}, not {self.stemmer!r}")
+        if self.procs < 0 or self.limitmb < 16:
+            raise ValueError("procs must be >= 0 and limitmb >= 16")
+
+
+def _convert(name: str, kind: type, raw: str) -> Any:
+    if issubclass(kind, Path):
+        return Path(raw)
+    try:
+        return kind(raw)
+    except ValueError:
+        env = next(f.metadata["env"] for f in fields(Settings) if f.name == name)
+        raise ValueError(f"{env}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def settings_table() -> list[tuple[str, str, str, str]]:
+    """(name, environment variable, default, help) for each setting: for docs and ``--help``."""
+    return [(f.name, f.metadata["env"], str(f.default), f.metadata["help"]) for f in fields(Settings)]
