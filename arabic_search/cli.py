@@ -1,0 +1,213 @@
+"""``arabic-search``: index, update, analyze, stats.
+
+Each command turns flags into one :class:`Settings`, calls the library, and turns
+domain errors into a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from indexer import ArabicSearchError, Settings, build_index, index_stats, update_index
+from indexer.analysis import STRATEGIES, explain
+from indexer.report import Problem
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+class UsageProblem(click.ClickException):
+    """A user error: message on stderr, exit code 2."""
+
+    exit_code = 2
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except ArabicSearchError as error:
+        raise UsageProblem(str(error)) from None
+    except ValueError as error:  # a bad setting from the environment
+        raise UsageProblem(str(error)) from None
+    except KeyboardInterrupt:
+        click.echo("interrupted; the index is as it was before this command", err=True)
+        sys.exit(130)
+
+
+def _settings(**flags: Any) -> Settings:
+    with _user_errors():
+        return Settings.load(**flags)
+
+
+def index_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--index-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Index directory [env ARABIC_SEARCH_INDEX; default ./index_data].",
+    )(command)
+
+
+def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        ours, sep, theirs = pair.partition("=")
+        if not sep or not ours or not theirs:
+            raise click.BadParameter(f"{pair!r} is not FIELD=COLUMN, e.g. text=matn", param_hint="--field")
+        mapping[ours] = theirs
+    return mapping
+
+
+def _show_problems(problems: list[Problem]) -> None:
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        click.echo(f"skipped {problem}", err=True)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        click.echo(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more skipped", err=True)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    raise AssertionError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="arabic-search")
+def main() -> None:
+    """Arabic full-text search: build an index of Arabic documents and search it."""
+
+
+source_options = [
+    click.option("--strict", is_flag=True, help="Stop at the first unreadable file or record instead of skipping it."),
+    click.option(
+        "--field",
+        "fields",
+        multiple=True,
+        metavar="FIELD=COLUMN",
+        help="Read FIELD (text, title, id, collection, date, url) from another JSONL key or CSV column. Repeatable.",
+    ),
+]
+
+
+def with_source_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(source_options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@index_dir_option
+@with_source_options
+@click.option(
+    "--procs", type=click.IntRange(min=0), help="Indexing processes (0: automatic) [env ARABIC_SEARCH_PROCS]."
+)
+@click.option("--stemmer", type=click.Choice(STRATEGIES), help="Stemming strategy [env ARABIC_SEARCH_STEMMER].")
+def index(
+    sources: tuple[Path, ...],
+    index_dir: Path | None,
+    strict: bool,
+    fields: tuple[str, ...],
+    procs: int | None,
+    stemmer: str | None,
+) -> None:
+    """Build a new index from SOURCES (folders, .txt .md .html .jsonl .csv files).
+
+    With no SOURCES, index the bundled sample corpus. The new index replaces the
+    old one only when it is complete.
+    """
+    settings = _settings(index_dir=index_dir, procs=procs, stemmer=stemmer)
+    with _user_errors():
+        stats = build_index(
+            sources or None, settings=settings, strict=strict, field_map=_field_map(fields), progress=True
+        )
+    _show_problems(stats.problems)
+    collections = ", ".join(f"{name or '(none)'}: {count:,}" for name, count in stats.collections.items())
+    click.echo(
+        f"indexed {stats.documents:,} documents ({collections}) in {stats.seconds:.1f} s; "
+        f"{stats.skipped:,} skipped; index size {_size(stats.index_bytes)} at {stats.index_dir}"
+    )
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_dir_option
+@with_source_options
+@click.option("--prune", is_flag=True, help="Also delete indexed documents that SOURCES no longer contain.")
+def update(
+    sources: tuple[Path, ...], index_dir: Path | None, strict: bool, fields: tuple[str, ...], prune: bool
+) -> None:
+    """Add new and re-index changed documents from SOURCES; leave the rest alone."""
+    settings = _settings(index_dir=index_dir)
+    with _user_errors():
+        stats = update_index(sources, settings=settings, prune=prune, strict=strict, field_map=_field_map(fields))
+    _show_problems(stats.problems)
+    click.echo(
+        f"added {stats.added:,}, changed {stats.changed:,}, unchanged {stats.unchanged:,}, "
+        f"deleted {stats.deleted:,}, skipped {stats.skipped:,}; {stats.documents:,} documents "
+        f"in the index ({stats.seconds:.1f} s)"
+    )
+
+
+@main.command()
+@click.argument("text")
+@click.option("--stemmer", type=click.Choice(STRATEGIES), help="Stemming strategy [env ARABIC_SEARCH_STEMMER].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def analyze(text: str, stemmer: str | None, as_json: bool) -> None:
+    """Show how TEXT is analyzed: each word's original form, normalized form,
+    stems and character offsets. Use it to see why a word matches or not."""
+    strategy = _settings(stemmer=stemmer).stemmer
+    rows = [asdict(word) for word in explain(text, strategy)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no words in this text", err=True)
+        return
+    click.echo(_pad("original", 16) + _pad("normalized", 16) + _pad("stems", 24) + "offsets")
+    for row in rows:
+        stem_text = "(stop word)" if row["stop_word"] else " ".join(row["stems"])
+        click.echo(
+            _pad(row["original"], 16)
+            + _pad(row["normalized"], 16)
+            + _pad(stem_text, 24)
+            + f"{row['start']}-{row['end']}"
+        )
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a width in terminal columns: diacritics and format marks take none."""
+    columns = sum(1 for c in text if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
+    return text + " " * max(1, width - columns)
+
+
+@main.command()
+@index_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats(index_dir: Path | None, as_json: bool) -> None:
+    """Show what the index holds: documents per collection, fields, size, schema version, build time."""
+    settings = _settings(index_dir=index_dir)
+    with _user_errors():
+        info = index_stats(settings.index_dir)
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"index:          {info['index_dir']} ({info['generation']})")
+    click.echo(f"documents:      {info['documents']:,}")
+    for name, count in info["collections"].items():
+        click.echo(f"  {name or '(no collection)'}: {count:,}")
+    click.echo(f"fields:         {', '.join(info['fields'])}")
+    click.echo(f"size:           {_size(info['index_bytes'])}")
+    click.echo(f"schema version: {info['schema_version']} (stemmer: {info['stemmer']})")
+    click.echo(f"built:          {info['built_at']} in {info['build_seconds']:.1f} s")
+    click.echo(f"updated:        {info['updated_at']}")
