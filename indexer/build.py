@@ -21,6 +21,7 @@ from .schema import SCHEMA_VERSION, build_schema, document_fields
 from .settings import Settings
 from .sources import iter_documents, total_bytes
 from .storage import IndexMeta, directory_size, new_building_dir, publish, utc_now, write_lock
+from .vocabulary import Vocabulary
 
 # Below this much input one process is faster than starting workers.
 MULTIPROCESS_MIN_BYTES = 8 * 1024 * 1024
@@ -61,7 +62,10 @@ def build_index(
     with write_lock(target):
         building = new_building_dir(target)
         try:
-            documents, collections = _write(building, paths, settings, report, field_map, input_bytes, progress)
+            vocabulary = Vocabulary()
+            documents, collections = _write(
+                building, paths, settings, report, field_map, input_bytes, progress, vocabulary
+            )
             if documents == 0:
                 raise SourceError(_nothing_read(paths, report))
             seconds = time.perf_counter() - started
@@ -69,6 +73,7 @@ def build_index(
             IndexMeta(SCHEMA_VERSION, settings.stemmer, now, now, round(seconds, 3), [str(p) for p in paths]).save(
                 building
             )
+            vocabulary.save(building)
             generation = publish(target, building)
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
@@ -92,6 +97,7 @@ def _write(
     field_map: Mapping[str, str] | None,
     input_bytes: int,
     progress: bool,
+    vocabulary: Vocabulary,
 ) -> tuple[int, Counter[str]]:
     ix = whoosh_index.create_in(str(building), build_schema(settings.stemmer))
     procs = _procs(settings, input_bytes)
@@ -111,6 +117,8 @@ def _write(
         with bar:
             for doc in iter_documents(paths, report, field_map):
                 writer.add_document(**document_fields(doc))
+                vocabulary.add(doc.title)
+                vocabulary.add(doc.text)
                 collections[doc.collection] += 1
                 bar.update(report.bytes_read - bar.n)
                 bar.set_postfix(docs=collections.total(), refresh=False)

@@ -14,6 +14,7 @@ from .schema import document_fields
 from .settings import Settings
 from .sources import iter_documents
 from .storage import open_generation, utc_now, write_lock
+from .vocabulary import Vocabulary
 
 
 @dataclass
@@ -52,37 +53,50 @@ def update_index(
     stats = UpdateStats(problems=report.problems)
     with write_lock(settings.index_dir):
         ix, meta, generation = open_generation(settings.index_dir)
+        vocabulary = Vocabulary.load(generation)
         try:
             with ix.searcher() as searcher:
                 known = {f["id"]: f.get("content_hash") for f in searcher.all_stored_fields()}
-            writer = ix.writer(limitmb=settings.limitmb)
-            try:
-                seen: set[str] = set()
-                for doc in iter_documents(sources, report, field_map):
-                    seen.add(doc.id)
-                    if doc.id not in known:
-                        writer.add_document(**document_fields(doc))
-                        stats.added += 1
-                    elif known[doc.id] != doc.content_hash():
-                        writer.update_document(**document_fields(doc))
-                        stats.changed += 1
+
+                def forget(doc_id: str) -> None:
+                    old = searcher.document(id=doc_id) or {}
+                    vocabulary.add(old.get("title", ""), times=-1)
+                    vocabulary.add(old.get("text", ""), times=-1)
+
+                writer = ix.writer(limitmb=settings.limitmb)
+                try:
+                    seen: set[str] = set()
+                    for doc in iter_documents(sources, report, field_map):
+                        seen.add(doc.id)
+                        if doc.id in known and known[doc.id] == doc.content_hash():
+                            stats.unchanged += 1
+                            continue
+                        if doc.id in known:
+                            forget(doc.id)
+                            writer.update_document(**document_fields(doc))
+                            stats.changed += 1
+                        else:
+                            writer.add_document(**document_fields(doc))
+                            stats.added += 1
+                        vocabulary.add(doc.title)
+                        vocabulary.add(doc.text)
+                    if prune:
+                        for doc_id in sorted(known.keys() - seen):
+                            forget(doc_id)
+                            writer.delete_by_term("id", doc_id)
+                            stats.deleted += 1
+                    if stats.added or stats.changed or stats.deleted:
+                        writer.commit()
                     else:
-                        stats.unchanged += 1
-                if prune:
-                    for doc_id in known.keys() - seen:
-                        writer.delete_by_term("id", doc_id)
-                        stats.deleted += 1
-                if stats.added or stats.changed or stats.deleted:
-                    writer.commit()
-                else:
+                        writer.cancel()
+                except BaseException:
                     writer.cancel()
-            except BaseException:
-                writer.cancel()
-                raise
+                    raise
             stats.documents = ix.doc_count()
         finally:
             ix.close()
         if stats.added or stats.changed or stats.deleted:
+            vocabulary.save(generation)
             meta.updated_at = utc_now()
             meta.save(generation)
     stats.seconds = time.perf_counter() - started

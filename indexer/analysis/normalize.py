@@ -119,12 +119,17 @@ def lowercase(word: str) -> str:
     return word.lower()
 
 
-STEPS: tuple[Step, ...] = (
+# Steps that only remove what a reader does not see as spelling: the result is
+# still the word as written (what autocomplete shows).
+CLEANING_STEPS: tuple[Step, ...] = (
     compose,
     fold_presentation_forms,
     remove_format_chars,
     remove_diacritics,
     remove_tatweel,
+)
+# Steps that merge spellings: the result may look misspelled (مسءول).
+FOLDING_STEPS: tuple[Step, ...] = (
     fold_persian_letters,
     fold_alef,
     fold_alef_maqsura,
@@ -133,11 +138,21 @@ STEPS: tuple[Step, ...] = (
     fold_digits,
     lowercase,
 )
+STEPS = CLEANING_STEPS + FOLDING_STEPS
+
+
+@lru_cache(maxsize=1 << 19)
+def clean(word: str) -> str:
+    """The word as written, without diacritics, tatweel or invisible marks. ``الدِّفَاعِ`` -> ``الدفاع``."""
+    for step in CLEANING_STEPS:
+        word = step(word)
+    return word
 
 
 @lru_cache(maxsize=1 << 19)
 def normalize(word: str) -> str:
     """All of ``STEPS`` in order: the form that is indexed and searched as "exact"."""
-    for step in STEPS:
+    word = clean(word)
+    for step in FOLDING_STEPS:
         word = step(word)
     return word
