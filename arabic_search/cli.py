@@ -179,7 +179,7 @@ def analyze(text: str, stemmer: str | None, as_json: bool) -> None:
         stem_text = "(stop word)" if row["stop_word"] else " ".join(row["stems"])
         click.echo(
             _pad(row["original"], 16)
-            + _pad(row["normalized"], 16)
+            + _pad(" ".join(row["normalized"]), 16)
             + _pad(stem_text, 24)
             + f"{row['start']}-{row['end']}"
         )

@@ -4,6 +4,8 @@ from .build import BuildStats, build_index
 from .documents import Document
 from .errors import (
     ArabicSearchError,
+    BadQueryError,
+    DocumentNotFoundError,
     IndexBusyError,
     IndexNotFoundError,
     SchemaVersionError,
@@ -16,6 +18,8 @@ from .update import UpdateStats, update_index
 
 __all__ = [
     "ArabicSearchError",
+    "BadQueryError",
+    "DocumentNotFoundError",
     "BuildStats",
     "Document",
     "IndexBusyError",

@@ -43,3 +43,17 @@ class SourceError(ArabicSearchError):
     """A source that cannot be read at all, or any problem when ``--strict`` is on."""
 
     code = "bad_source"
+
+
+class BadQueryError(ArabicSearchError):
+    """A query that cannot be run as typed; the message says how to write it."""
+
+    code = "bad_query"
+
+
+class DocumentNotFoundError(ArabicSearchError):
+    code = "not_found"
+
+    def __init__(self, doc_id: str) -> None:
+        super().__init__(f"no document with id {doc_id!r}")
+        self.doc_id = doc_id

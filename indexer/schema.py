@@ -20,7 +20,8 @@ def build_schema(stemmer: str) -> Schema:
     exact = exact_analyzer()
     stem = stem_analyzer(stemmer)
     return Schema(
-        id=ID(stored=True, unique=True),
+        # sortable: ties in score are ordered by id, read from this column.
+        id=ID(stored=True, unique=True, sortable=True),
         title=TEXT(analyzer=exact, stored=True, phrase=True),
         # A word may have several stems at one position (وقال: وقال، قال): any may match.
         title_stem=TEXT(analyzer=stem, phrase=True, multitoken_query="or"),

@@ -106,7 +106,7 @@ def test_analyze_shows_each_word(run):
     assert [r["original"] for r in rows] == ["وقال", "وزيرُ", "الدفاعِ", "في", "العـراق"]
     assert rows[2] == {
         "original": "الدفاعِ",
-        "normalized": "الدفاع",
+        "normalized": ["الدفاع"],
         "start": 11,
         "end": 18,
         "stems": ["دفاع"],

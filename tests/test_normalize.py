@@ -33,7 +33,7 @@ from indexer.analysis import normalize as n
         (n.fold_alef, "أحمد", "احمد"),
         (n.fold_alef, "إسلام", "اسلام"),
         (n.fold_alef, "آمن", "امن"),
-        (n.fold_alef, "ٱلله", "الله"),
+        (n.remove_wasla, "ٱلله", "الله"),
         (n.fold_alef_maqsura, "مستشفى", "مستشفي"),
         (n.fold_alef_maqsura, "على", "علي"),
         (n.fold_teh_marbuta, "مدرسة", "مدرسه"),
@@ -117,3 +117,17 @@ def test_chain_is_the_steps_in_order(text):
     for step in n.STEPS:
         expected = step(expected)
     assert n.normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "forms"),
+    [
+        ("ٱلرَّحْمَٰنِ", ("الرحمن", "الرحمان")),
+        ("ٱلْعَٰلَمِينَ", ("العلمين", "العالمين")),
+        ("ٱلصَّلَوٰةَ", ("الصلوه", "الصلاه")),
+        ("مُوسَىٰ", ("موسي",)),
+        ("الدِّفَاعِ", ("الدفاع",)),
+    ],
+)
+def test_superscript_alef_has_two_spellings(word, forms):
+    assert n.normalize_forms(word) == forms

@@ -1,8 +1,9 @@
 """The two analysis chains, composed in one place and used for indexing,
 querying and highlighting alike.
 
-* exact: tokenize -> normalize. Every word is kept (stop words too), so phrase
-  queries and the exact-form search see the text as written.
+* exact: tokenize -> normalize (with alternative spellings of Uthmani words).
+  Every word is kept (stop words too), so phrase queries and the exact-form
+  search see the text as written.
 * stem: tokenize -> normalize -> drop stop words -> stem.
 """
 
@@ -16,7 +17,7 @@ from .tokenizer import ArabicTokenizer
 
 
 def exact_analyzer() -> Analyzer:
-    return ArabicTokenizer() | NormalizeFilter()
+    return ArabicTokenizer() | NormalizeFilter(alternatives=True)
 
 
 def stem_analyzer(strategy: str = DEFAULT_STRATEGY) -> Analyzer:

@@ -12,7 +12,7 @@ from .stemming import DEFAULT_STRATEGY
 @dataclass
 class WordAnalysis:
     original: str
-    normalized: str
+    normalized: list[str]  # one form, or two for a word with a superscript alef
     start: int
     end: int
     stems: list[str] = field(default_factory=list)
@@ -21,10 +21,12 @@ class WordAnalysis:
 
 def explain(text: str, strategy: str = DEFAULT_STRATEGY) -> list[WordAnalysis]:
     """Run both indexing chains over ``text`` and line their tokens up by offset."""
-    words = {
-        t.startchar: WordAnalysis(text[t.startchar : t.endchar], t.text, t.startchar, t.endchar)
-        for t in exact_analyzer()(text, chars=True)
-    }
+    words: dict[int, WordAnalysis] = {}
+    for token in exact_analyzer()(text, chars=True):
+        word = words.setdefault(
+            token.startchar, WordAnalysis(text[token.startchar : token.endchar], [], token.startchar, token.endchar)
+        )
+        word.normalized.append(token.text)
     for token in stem_analyzer(strategy)(text, chars=True, removestops=False):
         word = words[token.startchar]
         if token.stopped:

@@ -12,47 +12,68 @@ from collections.abc import Iterator
 
 from whoosh.analysis import Filter, Token
 
-from .normalize import normalize
+from .normalize import normalize, normalize_forms
 from .stemming import DEFAULT_STRATEGY, STRATEGIES, stems
 from .stopwords import is_stop_word
 
 
-class _RenumberingFilter(Filter):
-    """A filter that may drop tokens; the positions of the rest close the gap,
-    so that a phrase query (analyzed the same way) still sees adjacent words."""
+class _RewritingFilter(Filter):
+    """A filter that replaces each token's text by zero, one or several texts.
 
-    def keep(self, token: Token) -> bool:
+    Several texts share the token's position (alternatives, as synonyms do). A
+    dropped token's gap is closed, so that a phrase query (analyzed the same
+    way) still sees adjacent words.
+    """
+
+    def texts(self, token: Token) -> tuple[str, ...]:
         raise NotImplementedError
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
-        pos = None
+        pos = seen = None
         for token in tokens:
-            if not self.keep(token):
+            texts = self.texts(token)
+            if not texts:
                 continue
             if token.positions:
-                pos = token.pos if pos is None else pos + 1
+                if token.pos != seen:  # alternatives arriving at one position stay together
+                    seen = token.pos
+                    pos = token.pos if pos is None else pos + 1
                 token.pos = pos
-            yield token
+            for text in texts:
+                token.text = text
+                yield token
 
 
-class NormalizeFilter(_RenumberingFilter):
+class NormalizeFilter(_RewritingFilter):
     """Replace the text by its normalized form; drop tokens that normalize to
-    nothing (a lone tatweel or diacritic)."""
+    nothing (a lone tatweel or diacritic).
 
-    def keep(self, token: Token) -> bool:
-        token.text = normalize(token.text)
-        return bool(token.text)
+    With ``alternatives``, a word with a superscript alef also gives its spelling
+    with a full alef (ٱلْعَٰلَمِينَ: العلمين and العالمين). The exact view wants
+    both; the stem view only the first, since stemming the second invents
+    words (الرحمان -> رحم).
+    """
+
+    def __init__(self, alternatives: bool = False) -> None:
+        self.alternatives = alternatives
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.alternatives == self.alternatives  # type: ignore[attr-defined]
+
+    def texts(self, token: Token) -> tuple[str, ...]:
+        forms = normalize_forms(token.text) if self.alternatives else (normalize(token.text),)
+        return tuple(form for form in forms if form)
 
 
-class StopFilter(_RenumberingFilter):
+class StopFilter(_RewritingFilter):
     """Drop Arabic stop words (or, when the caller keeps stops, mark them)."""
 
-    def keep(self, token: Token) -> bool:
+    def texts(self, token: Token) -> tuple[str, ...]:
         token.stopped = is_stop_word(token.text)
-        return not (token.stopped and token.removestops)
+        return () if token.stopped and token.removestops else (token.text,)
 
 
-class StemFilter(Filter):
+class StemFilter(_RewritingFilter):
     """Replace each word by its stems; several stems share the word's position."""
 
     def __init__(self, strategy: str = DEFAULT_STRATEGY) -> None:
@@ -63,11 +84,5 @@ class StemFilter(Filter):
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.strategy == self.strategy  # type: ignore[attr-defined]
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
-        for token in tokens:
-            if token.stopped:
-                yield token
-                continue
-            for stem in stems(token.text, self.strategy):
-                token.text = stem
-                yield token
+    def texts(self, token: Token) -> tuple[str, ...]:
+        return (token.text,) if token.stopped else stems(token.text, self.strategy)

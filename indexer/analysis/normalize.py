@@ -39,12 +39,15 @@ _FORMAT = _deleting(FORMAT_CHARS)
 _DIACRITICS = _deleting(HARAKAT + DAGGER_ALEF + QURANIC_MARKS)
 _TATWEEL = _deleting(TATWEEL)
 _PERSIAN = str.maketrans({"ک": "ك", "ڪ": "ك", "ی": "ي", "ے": "ي", "ۀ": "ه", "ە": "ه", "ھ": "ه", "ۃ": "ه"})
-_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا", "ٵ": "ا"})
+_WASLA = str.maketrans({"ٱ": "ا"})
+_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٲ": "ا", "ٳ": "ا", "ٵ": "ا"})
 _ALEF_MAQSURA = str.maketrans({"ى": "ي"})
 _TEH_MARBUTA = str.maketrans({"ة": "ه"})
 _HAMZA_SEATS = str.maketrans({"ؤ": "ء", "ئ": "ء"})
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
 _UTHMANI_MADDA = re.compile("ءا(?=.)")
+_DAGGER_ALEF_OVER_WAW = re.compile("و\u0670")
+_DAGGER_ALEF = re.compile("(?<!ى)\u0670")
 
 
 def compose(word: str) -> str:
@@ -75,6 +78,11 @@ def remove_tatweel(word: str) -> str:
     return word.translate(_TATWEEL)
 
 
+def remove_wasla(word: str) -> str:
+    """Alef wasla is an alef with a reading mark: ٱ -> ا. ``ٱلله`` -> ``الله``."""
+    return word.translate(_WASLA)
+
+
 def fold_persian_letters(word: str) -> str:
     """Persian/Urdu twins -> Arabic letters: ک ڪ -> ك, ی ے -> ي, ۀ ە ھ ۃ -> ه.
     ``الولایات`` -> ``الولايات``."""
@@ -82,8 +90,7 @@ def fold_persian_letters(word: str) -> str:
 
 
 def fold_alef(word: str) -> str:
-    """Alef with hamza or madda, and alef wasla -> bare alef: أ إ آ ٱ -> ا.
-    ``إسلام`` -> ``اسلام``, ``ٱلله`` -> ``الله``."""
+    """Alef with hamza or madda -> bare alef: أ إ آ -> ا. ``إسلام`` -> ``اسلام``, ``آمن`` -> ``امن``."""
     return word.translate(_ALEF)
 
 
@@ -126,6 +133,7 @@ CLEANING_STEPS: tuple[Step, ...] = (
     fold_presentation_forms,
     remove_format_chars,
     remove_diacritics,
+    remove_wasla,
     remove_tatweel,
 )
 # Steps that merge spellings: the result may look misspelled (مسءول).
@@ -147,6 +155,25 @@ def clean(word: str) -> str:
     for step in CLEANING_STEPS:
         word = step(word)
     return word
+
+
+def uthmani_alef(word: str) -> str:
+    """The superscript alef of Uthmani spelling written as a full alef, as modern
+    spelling has it in most words: ``ٱلْعَٰلَمِينَ`` -> ``ٱلْعَالَمِينَ``, ``ٱلصَّلَوٰةَ`` -> ``ٱلصَّلَاةَ``;
+    over alef maqsura it stays silent (``مُوسَىٰ``)."""
+    return _DAGGER_ALEF.sub("ا", _DAGGER_ALEF_OVER_WAW.sub("ا", word))
+
+
+@lru_cache(maxsize=1 << 19)
+def normalize_forms(word: str) -> tuple[str, ...]:
+    """The normalized forms a word stands for: one, or two for a word with a
+    superscript alef, which modern spelling drops in some words (ٱلرَّحْمَٰنِ ->
+    الرحمن) and writes in full in others (ٱلْعَٰلَمِينَ -> العالمين)."""
+    first = normalize(word)
+    if "\u0670" not in word:
+        return (first,)
+    second = normalize(uthmani_alef(word))
+    return (first,) if second == first else (first, second)
 
 
 @lru_cache(maxsize=1 << 19)

@@ -1,0 +1,91 @@
+"""Ranking: the parsed query turned into a weighted Whoosh query.
+
+BM25F scores each field; these weights then say what counts for more:
+
+* a match in the title over one in the body (``title``);
+* the exact written form (normalized) over a match through the stem only
+  (``exact`` versus ``stem``): a document with the word as typed gets both;
+* words next to each other (a phrase) or near each other over scattered words
+  (``phrase``, ``proximity`` within ``proximity_slop`` words).
+
+They are named settings, to be chosen by the relevance benchmark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+
+
+@dataclass(frozen=True)
+class Weights:
+    title: float = 2.0
+    exact: float = 1.5
+    stem: float = 1.0
+    phrase: float = 2.0
+    proximity: float = 1.0
+    proximity_slop: int = 5
+    bm25_b: float = 0.75
+    bm25_k1: float = 1.2
+
+    def field(self, name: str) -> float:
+        return self.title if name == "title" else 1.0
+
+    def scoring(self) -> BM25F:
+        return BM25F(B=self.bm25_b, K1=self.bm25_k1)
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+def word_query(fields: tuple[str, ...], forms: list[str], stems: list[str], weights: Weights) -> wq.Query:
+    """A word in its exact form(s) and through its stems, in each field."""
+    subqueries: list[wq.Query] = []
+    for name in fields:
+        subqueries.extend(wq.Term(name, form, boost=weights.field(name) * weights.exact) for form in forms)
+        if stems:
+            stem_terms = [wq.Term(name + "_stem", s) for s in stems]
+            subqueries.append(wq.Or(stem_terms, boost=weights.field(name) * weights.stem))
+    return wq.Or(subqueries)
+
+
+def exact_query(fields: tuple[str, ...], terms: list[str], weights: Weights) -> wq.Query:
+    """Any of these normalized forms, with no stemming (=word, prefix and fuzzy expansions)."""
+    if not terms:
+        return wq.NullQuery
+    return wq.Or([wq.Term(name, term, boost=weights.field(name) * weights.exact) for name in fields for term in terms])
+
+
+def phrase_query(
+    fields: tuple[str, ...], exact_positions: list[list[str]], stem_positions: list[list[str]], weights: Weights
+) -> wq.Query:
+    """The words in order: as written (stop words included) and through stems."""
+    subqueries: list[wq.Query] = []
+    for name in fields:
+        boost = weights.field(name) * weights.phrase
+        subqueries.append(_sequence(name, exact_positions, slop=1, boost=boost * weights.exact))
+        if stem_positions:
+            subqueries.append(_sequence(name + "_stem", stem_positions, slop=1, boost=boost * weights.stem))
+    return wq.Or(subqueries)
+
+
+def proximity_query(stem_positions: list[list[str]], weights: Weights) -> wq.Query:
+    """An optional bonus for documents where the query's words stand close together."""
+    return wq.Or(
+        [
+            _sequence(name + "_stem", stem_positions, slop=weights.proximity_slop, boost=weights.field(name))
+            for name in ("title", "text")
+        ],
+        boost=weights.proximity,
+    )
+
+
+def _sequence(fieldname: str, positions: list[list[str]], slop: int, boost: float) -> wq.Query:
+    """Terms at consecutive positions (within ``slop``); each position may offer
+    several terms. A plain phrase when it does not: Whoosh matches those faster."""
+    if slop == 1 and all(len(terms) == 1 for terms in positions):
+        return wq.Phrase(fieldname, [terms[0] for terms in positions], boost=boost)
+    groups = [wq.Or([wq.Term(fieldname, t) for t in terms]) for terms in positions]
+    return wq.Sequence(groups, slop=slop, ordered=slop <= 1, boost=boost)

@@ -1,0 +1,328 @@
+"""Searching a real index: what a person types, what they get back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from indexer import BadQueryError, build_index
+from search import open_index
+
+# Each document is written one way; the tests type it other ways.
+DOCS = [
+    {
+        "id": "defence",
+        "collection": "أخبار",
+        "title": "وزير الدفاع يلتقي نظيره الأمريكي",
+        "text": "عقد وزيرُ الدِّفَاعِ العراقي اجتماعاً مع نظيره الأمريكي أوستن لبحث التعاون الأمني المشترك.",
+    },
+    {
+        "id": "security",
+        "collection": "رأي",
+        "title": "الأمن الداخلي",
+        "text": "الأمن الداخلي مسؤولية جماعية، لا تنحصر في أفراد أو جهات بعينها، بل تتحقق بتكامل مؤسسات الدولة.",
+    },
+    {
+        "id": "school",
+        "collection": "أخبار",
+        "title": "مدرسة جديدة",
+        "text": "افتُتحت مدرسةٌ جديدة في بغداد، وتسلّم المعلمون الكتبَ في اليوم الأول، ومستشفى قريب منها.",
+    },
+    {
+        "id": "intentions",
+        "collection": "حديث",
+        "title": "حديث النية",
+        "text": "قَالَ رَسُولُ اللَّهِ صَلَّى اللَّهُ عَلَيْهِ وَسَلَّمَ: إِنَّمَا الْأَعْمَالُ بِالنِّيَّاتِ، وَإِنَّمَا لِكُلِّ امْرِئٍ مَا نَوَى",
+    },
+    {
+        "id": "muslim",
+        "collection": "حديث",
+        "title": "المسلم",
+        "text": "الْمُسْلِمُ مَنْ سَلِمَ الْمُسْلِمُونَ مِنْ لِسَانِهِ وَيَدِهِ، وَالْمُهَاجِرُ مَنْ هَجَرَ مَا نَهَى اللَّهُ عَنْهُ",
+    },
+    {
+        "id": "quran",
+        "collection": "قرآن",
+        "title": "الفاتحة",
+        "text": "بِسْمِ ٱللَّهِ ٱلرَّحْمَٰنِ ٱلرَّحِيمِ ٱلْحَمْدُ لِلَّهِ رَبِّ ٱلْعَٰلَمِينَ ٱلرَّحْمَٰنِ ٱلرَّحِيمِ مَٰلِكِ يَوْمِ ٱلدِّينِ",
+    },
+    {
+        "id": "thing",
+        "collection": "أخبار",
+        "title": "خبر قصير",
+        "text": "لم يتغير شيء في الموقف، قال المسئول عن الملف في العـــراق يوم ٢٠٢٣.",
+    },
+    {
+        "id": "persian",
+        "collection": "أخبار",
+        "title": "الولایات المتحدة",
+        "text": "كلمات دلالية: الولایات المتحدة و\u200fالعراق",
+    },
+    {
+        "id": "hostile",
+        "collection": "اختبار",
+        "title": "<script>alert('title')</script> عنوان",
+        "text": "نص فيه <script>alert(1)</script> و <img src=x onerror=alert(2)> كلمة خطرة",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    root = tmp_path_factory.mktemp("search")
+    data = root / "docs.jsonl"
+    data.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in DOCS), encoding="utf-8")
+    build_index([data], root / "index")
+    with open_index(root / "index") as engine:
+        yield engine
+
+
+def ids(engine, q, **kw):
+    return [hit["id"] for hit in engine.search(q, per_page=100, **kw)["hits"]]
+
+
+# (query as typed, a document it must find)
+MUST_MATCH = [
+    ("الدفاع", "defence"),  # no diacritics in the query
+    ("الدِّفَاعِ", "defence"),  # diacritics in both
+    ("دفاع", "defence"),  # without the article
+    ("والدفاع", "defence"),  # with a conjunction
+    ("اوستن", "defence"),  # أ typed as ا
+    ("إجتماع", "defence"),  # wrong hamza on the alef
+    ("امريكي", "defence"),
+    ("مسئولية", "security"),  # ئ for ؤ
+    ("مسءولية", "security"),  # bare hamza
+    ("المسؤول", "thing"),  # ؤ for ئ in the document
+    ("شئ", "thing"),  # شيء written شئ
+    ("مدرسه", "school"),  # ه for ة
+    ("مستشفي", "school"),  # ي for ى
+    ("العراق", "thing"),  # tatweel in the document
+    ("2023", "thing"),  # ASCII digits for Arabic-Indic
+    ("٢٠٢٣", "thing"),
+    ("الولايات", "persian"),  # Persian ی in the document
+    ("العراق", "persian"),  # RLM glued to the word in the document
+    ("الاعمال", "intentions"),
+    ("النيات", "intentions"),  # بالنيات with the preposition
+    ("الرحمن", "quran"),  # Uthmani ٱ and dagger alef in the document
+    ("العالمين", "quran"),
+    ("مسلم", "muslim"),  # المسلم، المسلمون
+    ("المسلمين", "muslim"),
+    ("معلم", "school"),  # المعلمون
+    ("\u200fالدفاع\u200f", "defence"),  # marks pasted from the web
+    ("الـدفـاع", "defence"),  # tatweel typed by the user
+]
+
+MUST_NOT_MATCH = [
+    ("الدفاع", "security"),
+    ("مسلم", "defence"),
+    ("=المسلمين", "muslim"),  # exact form asked: the document has المسلمون
+    ("علم", "school"),  # معلم is not علم
+    ("اسلام", "muslim"),
+]
+
+
+@pytest.mark.parametrize(("query", "doc"), MUST_MATCH)
+def test_query_finds_document_in_any_orthography(engine, query, doc):
+    assert doc in ids(engine, query)
+
+
+@pytest.mark.parametrize(("query", "doc"), MUST_NOT_MATCH)
+def test_query_does_not_find_unrelated_document(engine, query, doc):
+    assert doc not in ids(engine, query)
+
+
+def test_all_words_must_match_by_default(engine):
+    assert ids(engine, "الأمن الداخلي") == ["security"]
+    result = engine.search("الأمن الداخلي")
+    assert result["interpretation"]["mode"] == "all"
+
+
+def test_falls_back_to_any_word_and_says_so(engine):
+    result = engine.search("الدفاع الفاتحة")
+    assert result["interpretation"]["mode"] == "any"
+    assert {h["id"] for h in result["hits"]} == {"defence", "quran"}
+    assert any("any of them" in note for note in result["interpretation"]["notes"])
+
+
+def test_phrase_requires_adjacent_words(engine):
+    assert ids(engine, '"الأمن الداخلي"') == ["security"]
+    assert ids(engine, '"الداخلي الأمن"') == []
+    assert ids(engine, "«الرحمن الرحيم»") == ["quran"]
+    assert ids(engine, "“الرحمن الرحيم”") == ["quran"]
+
+
+def test_phrase_with_a_stop_word_inside(engine):
+    assert ids(engine, '"لا تنحصر في أفراد"') == ["security"]
+    assert ids(engine, '"تنحصر أفراد"') == ["security"]  # matched through the stem view, stop word skipped
+
+
+def test_exclusion(engine):
+    assert "defence" in ids(engine, "نظيره")
+    assert ids(engine, "نظيره -أوستن") == []
+    assert "persian" in ids(engine, "العراق")
+    assert set(ids(engine, 'العراق -"الولایات المتحدة"')) == {"thing", "defence"}  # defence: العراقي
+
+
+def test_or_and_groups(engine):
+    assert set(ids(engine, "مدرسة OR مستشفى")) == {"school"}
+    assert set(ids(engine, "الدفاع OR الفاتحة")) == {"defence", "quran"}
+    assert set(ids(engine, "(الدفاع OR الأمن) الداخلي")) == {"security"}
+
+
+def test_field_restriction(engine):
+    assert ids(engine, "title:الأمن") == ["security"]
+    assert "security" in ids(engine, "مؤسسات")
+    assert ids(engine, "title:مؤسسات") == []
+    assert ids(engine, "title:نظيره") == ["defence"]
+    assert ids(engine, 'text:"إنما الأعمال"') == ["intentions"]
+
+
+def test_collection_filter_in_query_and_as_parameter(engine):
+    assert set(ids(engine, "collection:حديث الله")) == {"intentions", "muslim"}
+    assert set(ids(engine, "الله", filters={"collection": "قرآن"})) == {"quran"}
+    result = engine.search("collection:اخبار")  # any spelling of the collection name, no words
+    assert {h["id"] for h in result["hits"]} == {"defence", "school", "thing", "persian"}
+
+
+def test_facets_count_matches_per_collection(engine):
+    result = engine.search("الله", filters={"collection": "حديث"})
+    assert result["total"] == 2
+    assert result["facets"]["collection"] == [{"value": "حديث", "count": 2}, {"value": "قرآن", "count": 1}]
+
+
+def test_prefix_wildcard(engine):
+    assert set(ids(engine, "مسؤول*")) == {"security"}
+    assert "thing" in ids(engine, "المسئ*")
+    result = engine.search("مدرس*")
+    assert result["interpretation"]["expansions"]["مدرس*"] == ["مدرسه"]
+
+
+def test_fuzzy(engine):
+    assert ids(engine, "مؤسصات~") == ["security"]  # one letter wrong
+    assert ids(engine, "مؤسصات") == []
+    assert ids(engine, "موءسصات~2") == ["security"]
+
+
+def test_exact_form_skips_stemming(engine):
+    assert ids(engine, "=المسلمون") == ["muslim"]
+    assert ids(engine, "=مسلمون") == []
+    assert ids(engine, '"المسلمون"') == ["muslim"]  # one quoted word: exact too
+
+
+def test_only_stop_words_still_search(engine):
+    result = engine.search("في")
+    assert result["total"] >= 3
+    result = engine.search("الأمن في")
+    assert result["interpretation"]["ignored_stop_words"] == ["في"]
+    assert "security" in [h["id"] for h in result["hits"]]
+
+
+def test_title_match_ranks_above_body_match(engine):
+    assert ids(engine, "المسلم")[0] == "muslim"
+    assert ids(engine, "الداخلي")[0] == "security"
+
+
+def test_exact_form_ranks_above_stem_only(tmp_path):
+    docs = [
+        {"id": "a-stem", "text": "يعمل المعلمون في المدارس كل يوم بجد واجتهاد ومثابرة"},
+        {"id": "b-exact", "text": "يعمل المعلم في المدارس كل يوم بجد واجتهاد ومثابرة"},
+    ]
+    engine = _engine(tmp_path, docs)
+    assert ids(engine, "المعلم") == ["b-exact", "a-stem"]
+
+
+def test_phrase_and_proximity_rank_above_scattered_words(tmp_path):
+    docs = [
+        {"id": "a-scattered", "text": "وزير من الحكومة تحدث طويلا عن التعليم والصحة ثم ذكر الدفاع في آخر حديثه"},
+        {"id": "b-together", "text": "تحدث وزير الدفاع طويلا عن التعليم والصحة ثم عن الحكومة في آخر حديثه"},
+    ]
+    engine = _engine(tmp_path, docs)
+    assert ids(engine, "وزير الدفاع") == ["b-together", "a-scattered"]
+
+
+def test_snippet_marks_the_original_diacritized_word(engine):
+    hit = engine.search("الاعمال")["hits"][0]
+    assert "<mark>الْأَعْمَالُ</mark>" in hit["snippet"]
+    hit = engine.search("اجتماع")["hits"][0]
+    assert "<mark>اجتماعاً</mark>" in hit["snippet"]  # matched through its stem
+
+
+def test_snippet_marks_other_hamza_seats_and_stems(engine):
+    hit = engine.search("مسئولية")["hits"][0]
+    assert "<mark>مسؤولية</mark>" in hit["snippet"]
+    hit = engine.search("مسلم")["hits"][0]
+    assert "<mark>الْمُسْلِمُ</mark>" in hit["snippet"] and "<mark>الْمُسْلِمُونَ</mark>" in hit["snippet"]
+
+
+def test_hostile_document_text_is_escaped(engine):
+    hit = engine.search("خطرة")["hits"][0]
+    assert "<script>" not in hit["snippet"] and "&lt;script&gt;" in hit["snippet"]
+    assert "<img" not in hit["snippet"]
+    assert "<script>" not in hit["title_html"] and "&lt;script&gt;" in hit["title_html"]
+    assert hit["title"].startswith("<script>")  # the raw title, for clients that escape themselves
+
+
+def test_spelling_suggestion_for_a_misspelled_word(engine):
+    result = engine.search("مؤسصات")
+    assert result["total"] == 0
+    assert result["suggestion"] == "مؤسسات"
+    result = engine.search("مؤسصات الدولة")  # found through the other word only
+    assert result["interpretation"]["mode"] == "any"
+    assert result["suggestion"] == "مؤسسات الدولة"
+
+
+def test_no_suggestion_when_the_words_exist(engine):
+    assert engine.search("الدفاع")["suggestion"] is None
+
+
+def test_autocomplete_shows_written_forms_most_frequent_first(engine):
+    assert engine.complete("مسؤ") == ["مسؤولية"]
+    assert engine.complete("مسئ") == ["مسؤولية"]  # any hamza seat typed
+    assert engine.complete("الرح")[0] == "الرحمن"  # shown without diacritics, as written
+    assert "وزير الدفاع" in engine.complete("وزير الد")
+    assert engine.complete("") == []
+
+
+def test_document_lookup_with_highlighted_text(engine):
+    doc = engine.document("intentions", q="النيات")
+    assert doc["text"].startswith("قَالَ رَسُولُ اللَّهِ")
+    assert "<mark>بِالنِّيَّاتِ</mark>" in doc["text_html"]
+    assert doc["collection"] == "حديث"
+
+
+def test_result_structure(engine):
+    result = engine.search("الله", page=1, per_page=2)
+    assert set(result) == {
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "pages",
+        "took_ms",
+        "hits",
+        "suggestion",
+        "facets",
+        "interpretation",
+    }
+    assert result["total"] == 3 and result["pages"] == 2 and len(result["hits"]) == 2
+    hit = result["hits"][0]
+    assert {"id", "title", "title_html", "score", "snippet", "collection", "metadata"} <= set(hit)
+    assert "text" not in hit and "content_hash" not in hit
+    assert result["took_ms"] >= 0
+
+
+def test_bad_queries_say_what_is_wrong(engine):
+    with pytest.raises(BadQueryError, match="unknown field"):
+        engine.search("author:x")
+    with pytest.raises(BadQueryError, match="type at least"):
+        engine.search("   ")
+    with pytest.raises(BadQueryError, match="per_page"):
+        engine.search("الله", per_page=1000)
+
+
+def _engine(tmp_path, docs):
+    data = tmp_path / "docs.jsonl"
+    data.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    build_index([data], tmp_path / "index")
+    return open_index(tmp_path / "index")
