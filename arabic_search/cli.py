@@ -1,4 +1,4 @@
-"""``arabic-search``: index, update, analyze, stats.
+"""``arabic-search``: index, update, search, analyze, stats.
 
 Each command turns flags into one :class:`Settings`, calls the library, and turns
 domain errors into a one-line message and exit code 2.
@@ -6,7 +6,9 @@ domain errors into a one-line message and exit code 2.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -20,6 +22,7 @@ import click
 from indexer import ArabicSearchError, Settings, build_index, index_stats, update_index
 from indexer.analysis import STRATEGIES, explain
 from indexer.report import Problem
+from search import MAX_PER_PAGE, open_index
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -189,6 +192,66 @@ def _pad(text: str, width: int) -> str:
     """Pad to a width in terminal columns: diacritics and format marks take none."""
     columns = sum(1 for c in text if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
     return text + " " * max(1, width - columns)
+
+
+@main.command()
+@click.argument("query")
+@index_dir_option
+@click.option("--page", type=int, default=1, show_default=True, help="Page of results.")
+@click.option("--per-page", type=int, default=10, show_default=True, help=f"Results per page (at most {MAX_PER_PAGE}).")
+@click.option("--collection", "collections", multiple=True, help="Only this collection (any spelling). Repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON structure that the API returns.")
+def search(
+    query: str, index_dir: Path | None, page: int, per_page: int, collections: tuple[str, ...], as_json: bool
+) -> None:
+    """Search the index. Exit code 0 with results, 1 without, 2 for a bad query or no index.
+
+    \b
+    وزير الدفاع          all words, in any form
+    "وزير الدفاع"        the exact phrase
+    العراق -داعش         without a word
+    العراق OR سوريا      either word
+    title:أوستن          in the title
+    اقتصا*  الاقتصد~     prefix, fuzzy
+    =المسلمين            this exact form
+    """
+    settings = _settings(index_dir=index_dir)
+    with _user_errors():
+        with open_index(settings.index_dir) as engine:
+            result = engine.search(
+                query, page=page, per_page=per_page, filters={"collection": list(collections)} if collections else None
+            )
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_results(result)
+    sys.exit(0 if result["hits"] else 1)
+
+
+def _print_results(result: dict[str, Any]) -> None:
+    meaning = result["interpretation"]
+    for note in meaning["notes"]:
+        click.echo(f"note: {note}", err=True)
+    if meaning["ignored_stop_words"]:
+        click.echo(f"note: common words left out: {' '.join(meaning['ignored_stop_words'])}", err=True)
+    if result["suggestion"]:
+        click.echo(f"did you mean: {result['suggestion']}")
+    first = (result["page"] - 1) * result["per_page"] + 1
+    shown = f"{first}-{first + len(result['hits']) - 1} of " if result["hits"] else ""
+    click.echo(f"{shown}{result['total']:,} results ({result['took_ms']:.1f} ms)")
+    for rank, hit in enumerate(result["hits"], first):
+        collection = f"  [{hit['collection']}]" if hit["collection"] else ""
+        click.echo(f"\n{rank}. {_terminal(hit['title_html'])}{collection}  ({hit['id']})")
+        click.echo(f"   {_terminal(hit['snippet'])}")
+
+
+def _terminal(marked_html: str) -> str:
+    """Highlighted HTML for a terminal: <mark> in bold yellow (plain in pipes), entities decoded."""
+    parts = re.split(r"<mark>(.*?)</mark>", marked_html)
+    return "".join(
+        click.style(html.unescape(part), fg="yellow", bold=True) if i % 2 else html.unescape(part)
+        for i, part in enumerate(parts)
+    )
 
 
 @main.command()

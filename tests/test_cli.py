@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from arabic_search.cli import main
 from conftest import search_ids
+from indexer import SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -76,9 +77,9 @@ def test_update_then_stats(run, corpus, index_dir):
     info = json.loads(stats.stdout)
     assert info["documents"] == 6
     assert info["collections"] == {"corpus": 3, "حديث": 3}
-    assert info["schema_version"] == 1
+    assert info["schema_version"] == SCHEMA_VERSION
     text = run("stats", "--index-dir", index_dir).stdout
-    assert "documents:      6" in text and "schema version: 1" in text
+    assert "documents:      6" in text and f"schema version: {SCHEMA_VERSION}" in text
 
 
 def test_commands_without_an_index_say_what_to_do(run, tmp_path):
@@ -121,3 +122,48 @@ def test_analyze_with_nothing_to_analyze(run):
     result = run("analyze", "؟!،")
     assert result.exit_code == 0
     assert "no words" in result.stderr
+
+
+def test_search_prints_ranked_results_and_exits_0(run, corpus, index_dir):
+    run("index", corpus, "--index-dir", index_dir)
+    result = run("search", "الدفاع", "--index-dir", index_dir)
+    assert result.exit_code == 0
+    assert "1-1 of 1 results" in result.stdout
+    assert "1. وزير الدفاع يلتقي نظيره الأمريكي  [corpus]  (corpus/news/defence.txt)" in result.stdout
+    assert "الدِّفَاعِ" in result.stdout  # the snippet shows the original text
+    assert "<mark>" not in result.stdout
+
+
+def test_search_json_is_the_api_structure(run, corpus, index_dir):
+    run("index", corpus, "--index-dir", index_dir)
+    result = run("search", "المسلم", "--json", "--per-page", "5", "--index-dir", index_dir)
+    data = json.loads(result.stdout)
+    assert data["total"] == 1 and data["per_page"] == 5
+    assert data["hits"][0]["id"] == "h3"
+    assert "<mark>الْمُسْلِمُ</mark>" in data["hits"][0]["snippet"]
+
+
+def test_search_without_results_exits_1_and_suggests(run, corpus, index_dir):
+    run("index", corpus, "--index-dir", index_dir)
+    result = run("search", "النصيحت", "--index-dir", index_dir)
+    assert result.exit_code == 1
+    assert "0 results" in result.stdout
+    assert "did you mean: النصيحة" in result.stdout
+
+
+def test_search_errors_exit_2_with_a_message(run, corpus, index_dir, tmp_path):
+    result = run("search", "وزير", "--index-dir", tmp_path / "nothing")
+    assert result.exit_code == 2 and "no index at" in result.stderr
+    run("index", corpus, "--index-dir", index_dir)
+    result = run("search", "nofield:x", "--index-dir", index_dir)
+    assert result.exit_code == 2 and "unknown field 'nofield'" in result.stderr
+    result = run("search", "وزير", "--per-page", "500", "--index-dir", index_dir)
+    assert result.exit_code == 2 and "per_page" in result.stderr
+
+
+def test_search_collection_option(run, corpus, index_dir):
+    run("index", corpus, "--index-dir", index_dir)
+    everywhere = run("search", "المسلم OR الدفاع", "--json", "--index-dir", index_dir)
+    assert json.loads(everywhere.stdout)["total"] == 2
+    only = run("search", "المسلم OR الدفاع", "--collection", "حديث", "--json", "--index-dir", index_dir)
+    assert [h["id"] for h in json.loads(only.stdout)["hits"]] == ["h3"]

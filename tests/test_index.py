@@ -16,6 +16,7 @@ from whoosh import index as whoosh_index
 
 from conftest import search_ids, write_corpus
 from indexer import (
+    SCHEMA_VERSION,
     IndexBusyError,
     IndexNotFoundError,
     SchemaVersionError,
@@ -36,7 +37,7 @@ def test_build_indexes_every_document_and_reports(corpus, index_dir):
     assert stats.index_bytes > 0
     info = index_stats(index_dir)
     assert info["documents"] == 6
-    assert info["schema_version"] == 1
+    assert info["schema_version"] == SCHEMA_VERSION
     assert {"title", "title_stem", "text", "text_stem", "collection"} <= set(info["fields"])
 
 
