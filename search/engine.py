@@ -13,13 +13,13 @@ import math
 import os
 import threading
 import time
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from whoosh import query as wq
-from whoosh.index import FileIndex
+import numpy as np
+from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.searching import Searcher
 
 from indexer.analysis.normalize import normalize
@@ -28,20 +28,20 @@ from indexer.analysis.stopwords import is_stop_word
 from indexer.errors import BadQueryError, DocumentNotFoundError
 from indexer.settings import Settings
 from indexer.storage import IndexMeta, current_generation, open_generation
-from indexer.vocabulary import VOCABULARY, Vocabulary
+from indexer.vocabulary import Vocabulary
 
 from .highlight import Matcher, highlight, snippet
 from .interpret import Interpretation, Interpreter, MatchTerms, keyword_filter
-from .query import parse
+from .query import ParsedQuery, parse
 from .ranking import DEFAULT_WEIGHTS, Weights
 from .suggest import WordList, complete, suggest
+from .vectors import Evaluator, IndexArrays, Scored, ranked
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 SUGGEST_BELOW = 3  # suggest spellings when a query finds fewer documents than this
 MAX_COMPLETIONS = 20
-# Extra hits fetched beyond the page, so that ties at its edge can be put in id order.
-_TIE_MARGIN = 20
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,6 +54,11 @@ class _View:
     meta: IndexMeta
     checked: float = 0.0
 
+    @property
+    def state(self) -> tuple[str, int]:
+        """Which state of the index this searcher reads: generation and commit."""
+        return self.generation, self.searcher.reader().generation()
+
     def close(self) -> None:
         self.searcher.close()
         self.ix.close()
@@ -61,10 +66,11 @@ class _View:
 
 @dataclass
 class _Shared:
-    """What all threads may share for one generation: its word list."""
+    """What all threads share for one state of the index: its arrays and words."""
 
-    key: tuple[str, float]
-    words: WordList
+    state: tuple[str, int]
+    arrays: IndexArrays
+    words: WordList | None = None
 
 
 @dataclass
@@ -82,10 +88,10 @@ class SearchEngine:
 
     # -- the searcher of this thread, kept fresh -------------------------------------
 
-    def _view(self) -> _View:
+    def _view(self, force: bool = False) -> _View:
         view: _View | None = getattr(self._local, "view", None)
         now = time.monotonic()
-        if view is not None and now - view.checked < self.recheck_seconds:
+        if view is not None and not force and now - view.checked < self.recheck_seconds:
             return view
         name = current_generation(self.index_dir).name
         if view is None or view.generation != name:
@@ -98,20 +104,45 @@ class SearchEngine:
                 self._views.append(fresh)
             view = self._local.view = fresh
         elif not view.searcher.up_to_date():
-            old = view.searcher
-            view.searcher = old.refresh()
+            # The old searcher is not closed: Whoosh hands its unchanged segment readers to the new one.
+            view.searcher = view.searcher.refresh()
             view.meta = IndexMeta.load(self.index_dir / name)
-            old.close()
         view.checked = now
         return view
 
-    def _words(self, view: _View) -> WordList:
-        path = self.index_dir / view.generation / VOCABULARY
-        key = (str(path), os.stat(path).st_mtime)
+    def _fresh(self, operation: Callable[[_View], T]) -> T:
+        """Run ``operation`` on this thread's view; if its generation vanished
+        meanwhile (two rebuilds within ``recheck_seconds``), reopen and run again."""
+        try:
+            return operation(self._view())
+        except (OSError, EmptyIndexError):
+            return operation(self._view(force=True))
+
+    def _shared_for(self, view: _View) -> _Shared:
         shared = self._shared
-        if shared is None or shared.key != key:
-            shared = self._shared = _Shared(key, WordList.from_vocabulary(Vocabulary.load(path.parent)))
+        if shared is None or shared.state != view.state:
+            with self._lock:
+                shared = self._shared
+                if shared is None or shared.state != view.state:
+                    shared = self._shared = _Shared(view.state, IndexArrays(view.searcher.reader()))
+        return shared
+
+    def _words(self, view: _View) -> WordList:
+        shared = self._shared_for(view)
+        if shared.words is None:
+            shared.words = WordList.from_vocabulary(Vocabulary.load(self.index_dir / view.generation))
         return shared.words
+
+    def _interpreter(self, view: _View) -> Interpreter:
+        """Queries are analyzed by the index's own chains (pickled in its schema)."""
+        schema = view.searcher.schema
+        return Interpreter(
+            view.searcher.reader(),
+            schema["text"].analyzer,
+            schema["text_stem"].analyzer,
+            self.weights,
+            self._words(view),
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -139,13 +170,18 @@ class SearchEngine:
         for name, values in (filters or {}).items():
             if name not in ("collection", "id", "date"):
                 raise BadQueryError(f"cannot filter on {name!r}: filters are collection, id and date")
-            parsed.filters.setdefault(name, []).extend([values] if isinstance(values, str) else values)
-        view = self._view()
+            values = [values] if isinstance(values, str) else values
+            if not isinstance(values, list | tuple) or not all(isinstance(v, str) and v.strip() for v in values):
+                raise BadQueryError(f"the {name} filter takes one or more non-empty texts")
+            parsed.filters.setdefault(name, []).extend(values)
+        return self._fresh(lambda view: self._search(view, q, parsed, page, per_page, started))
+
+    def _search(
+        self, view: _View, q: str, parsed: ParsedQuery, page: int, per_page: int, started: float
+    ) -> dict[str, Any]:
         searcher = view.searcher
         reader = searcher.reader()
-        schema = view.ix.schema
-        interpreter = Interpreter(reader, schema["text"].analyzer, schema["text_stem"].analyzer, self.weights)
-        meaning = interpreter.interpret(parsed)
+        meaning = self._interpreter(view).interpret(parsed)
         collection_filter = keyword_filter(
             reader, {k: v for k, v in parsed.filters.items() if k == "collection"}, meaning.notes
         )
@@ -153,21 +189,25 @@ class SearchEngine:
             reader, {k: v for k, v in parsed.filters.items() if k != "collection"}, meaning.notes
         )
 
+        arrays = self._shared_for(view).arrays
+        evaluator = Evaluator(arrays, searcher, self.weights)
+        keep = evaluator.evaluate(other_filter).mask if other_filter is not None else arrays.live
+        within = evaluator.evaluate(collection_filter).mask if collection_filter is not None else arrays.live
         mode = "every" if meaning.every else "all"
-        total, facets = _count(searcher, meaning.match, other_filter, collection_filter)
-        scored = meaning.query
-        if total == 0 and meaning.fallback is not None:
-            fallback_total, fallback_facets = _count(searcher, meaning.fallback, other_filter, collection_filter)
-            if fallback_total:
-                mode, total, facets, scored = "any", fallback_total, fallback_facets, meaning.fallback
+        result = evaluator.evaluate(meaning.query)
+        if not (result.mask & keep & within).any() and meaning.fallback is not None:
+            fallback = evaluator.evaluate(meaning.fallback)
+            if (fallback.mask & keep & within).any():
+                mode, result = "any", fallback
                 meaning.notes.append("no document has all the words: showing those with any of them, most first")
-        filter_query = _both(other_filter, collection_filter)
+        result.mask &= keep
+        facets = _facets(result, arrays)  # before the collection filter: other collections stay on offer
+        result.mask &= within
+        total = int(result.mask.sum())
         offset = (page - 1) * per_page
-        ranked = (
-            _ranked(searcher, scored, filter_query, offset + per_page, by_id=meaning.every) if offset < total else []
-        )
+        best = ranked(result, arrays, offset + per_page)
         matches = _matcher(meaning.terms, view.meta.stemmer)
-        hits = [_hit(searcher, docnum, score, matches) for score, docnum in ranked[offset : offset + per_page]]
+        hits = [_hit(searcher, docnum, score, matches) for score, docnum in best[offset:]]
         suggestion = None
         if total < SUGGEST_BELOW and meaning.words:
             suggestion = suggest(q, meaning.words, searcher, self._words(view), view.meta.stemmer)
@@ -180,38 +220,37 @@ class SearchEngine:
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
             "hits": hits,
             "suggestion": suggestion,
-            "facets": {"collection": [{"value": c, "count": n} for c, n in facets.most_common()]},
+            "facets": {"collection": facets},
             "interpretation": _interpretation(meaning, mode, parsed.filters),
         }
 
     def complete(self, prefix: str, limit: int = 10) -> list[str]:
         """Indexed words, as people write them, that start with the last word of
         ``prefix`` (in any spelling), most frequent first."""
-        if not 1 <= limit <= MAX_COMPLETIONS:
-            raise BadQueryError(f"limit must be between 1 and {MAX_COMPLETIONS}")
-        view = self._view()
-        return complete(prefix[:200], self._words(view), limit)
+        if not _whole(limit, 1, MAX_COMPLETIONS):
+            raise BadQueryError(f"limit must be a whole number from 1 to {MAX_COMPLETIONS}")
+        return self._fresh(lambda view: complete(prefix[:200], self._words(view), limit))
 
     def document(self, doc_id: str, q: str | None = None) -> dict[str, Any]:
         """A document with its full original text; with ``q``, the text and title
         with the query's matches marked (``text_html``, ``title_html``)."""
-        view = self._view()
+        return self._fresh(lambda view: self._document(view, doc_id, q))
+
+    def _document(self, view: _View, doc_id: str, q: str | None) -> dict[str, Any]:
         stored = view.searcher.document(id=doc_id)
         if stored is None:
             raise DocumentNotFoundError(doc_id)
         result = _public(stored)
         if q:
-            schema = view.ix.schema
-            interpreter = Interpreter(
-                view.searcher.reader(), schema["text"].analyzer, schema["text_stem"].analyzer, self.weights
-            )
-            matches = _matcher(interpreter.interpret(parse(q)).terms, view.meta.stemmer)
+            matches = _matcher(self._interpreter(view).interpret(parse(q)).terms, view.meta.stemmer)
             result["title_html"] = highlight(result["title"], matches)
             result["text_html"] = highlight(result["text"], matches)
         return result
 
     def info(self) -> dict[str, Any]:
-        view = self._view()
+        return self._fresh(self._info)
+
+    def _info(self, view: _View) -> dict[str, Any]:
         return {
             "documents": view.searcher.doc_count(),
             "schema_version": view.meta.schema_version,
@@ -228,52 +267,21 @@ def open_index(index_dir: str | os.PathLike[str] | None = None, *, weights: Weig
     return SearchEngine(directory, weights)
 
 
+def _whole(value: object, lowest: int, highest: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and lowest <= value <= highest
+
+
 def _check_page(page: object, per_page: object) -> None:
-    if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= MAX_PAGE:
+    if not _whole(page, 1, MAX_PAGE):
         raise BadQueryError(f"page must be a whole number from 1 to {MAX_PAGE}")
-    if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
+    if not _whole(per_page, 1, MAX_PER_PAGE):
         raise BadQueryError(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}")
 
 
-def _both(a: wq.Query | None, b: wq.Query | None) -> wq.Query | None:
-    if a is None or b is None:
-        return a or b
-    return wq.And([a, b])
-
-
-def _count(
-    searcher: Searcher, match: wq.Query, other_filter: wq.Query | None, collection_filter: wq.Query | None
-) -> tuple[int, Counter[str]]:
-    """How many documents match, and how many per collection (counted before the
-    collection filter, so that the other collections can still be offered)."""
-    facets: Counter[str] = Counter()
-    column = searcher.reader().column_reader("collection")
-    for docnum in searcher.docs_for_query(_both(match, other_filter)):
-        facets[column[docnum]] += 1
-    if collection_filter is None:
-        return facets.total(), facets
-    total = sum(1 for _ in searcher.docs_for_query(_both(_both(match, other_filter), collection_filter)))
-    return total, facets
-
-
-def _ranked(
-    searcher: Searcher, query: wq.Query, filter_query: wq.Query | None, needed: int, by_id: bool
-) -> list[tuple[float, int]]:
-    """(score, docnum) of the best ``needed`` documents, ties in id order so that
-    pages never overlap or skip: fetches more until the tie at the edge is whole."""
-    ids = searcher.reader().column_reader("id")
-    if by_id:
-        results = searcher.search(query, filter=filter_query, limit=needed, sortedby="id", scored=False)
-        return [(0.0, docnum) for docnum in results.docs()]
-    limit = needed + _TIE_MARGIN
-    while True:
-        results = searcher.search(query, filter=filter_query, limit=limit, terms=False)
-        top = list(results.items())
-        if len(top) < limit or top[-1][1] < top[needed - 1][1]:
-            break
-        limit *= 2
-    top.sort(key=lambda item: (-item[1], ids[item[0]]))
-    return [(score, docnum) for docnum, score in top[:needed]]
+def _facets(result: Scored, arrays: IndexArrays) -> list[dict[str, Any]]:
+    counts = np.bincount(arrays.codes[result.mask], minlength=len(arrays.collections))
+    order = sorted(np.flatnonzero(counts), key=lambda c: (-counts[c], arrays.collections[c]))
+    return [{"value": arrays.collections[c], "count": int(counts[c])} for c in order]
 
 
 def _matcher(terms: MatchTerms, strategy: str) -> Matcher:

@@ -12,10 +12,12 @@ from whoosh.analysis import Analyzer
 from whoosh.reading import IndexReader
 
 from indexer.analysis.normalize import normalize
+from indexer.analysis.tokenizer import MAX_TOKEN_CHARS
 from indexer.errors import BadQueryError
 
 from .query import TEXT_FIELDS, AllOf, AnyOf, Node, ParsedQuery, Phrase, Word
 from .ranking import Weights, exact_query, phrase_query, proximity_query, word_query
+from .suggest import WordList
 
 MAX_PREFIX_TERMS = 500
 MIN_PREFIX_CHARS = 2
@@ -34,8 +36,7 @@ class MatchTerms:
 
 @dataclass
 class Interpretation:
-    query: wq.Query  # what is scored: the match, plus bonuses for words close together
-    match: wq.Query  # which documents match
+    query: wq.Query  # what matches, plus (AndMaybe) bonuses for words close together
     every: bool  # no words, only exclusions or filters: every document matches
     fallback: wq.Query | None  # any-word query, when all words find nothing
     terms: MatchTerms
@@ -56,8 +57,9 @@ class _Piece:
 class Interpreter:
     """Turns one parsed query into Whoosh queries for one index."""
 
-    def __init__(self, reader: IndexReader, exact: Analyzer, stem: Analyzer, weights: Weights) -> None:
+    def __init__(self, reader: IndexReader, exact: Analyzer, stem: Analyzer, weights: Weights, words: WordList) -> None:
         self.reader = reader
+        self.words_list = words
         self.exact = exact
         self.stem = stem
         self.weights = weights
@@ -82,10 +84,9 @@ class Interpreter:
         if not pieces and not parsed.root.required and (excluded or parsed.filters):
             self.notes.append("no words to look for: every document is shown, without the excluded ones")
         elif not pieces:
-            raise BadQueryError("nothing to search for: the query has no letters or digits")
+            raise BadQueryError("nothing to search for: " + "; ".join(self.notes or ["the query has no words"]))
         return Interpretation(
             query=_exclude(scored, excluded),
-            match=_exclude(match, excluded),
             every=not pieces,
             fallback=fallback,
             terms=self.terms,
@@ -117,7 +118,7 @@ class Interpreter:
             return _Piece(wq.Or([p.query for p in items])) if items else None
         required, excluded = self.all_of(node)
         real = [p for p in required if p is not None]
-        if not real:
+        if not real and not excluded:
             return None
         return _Piece(_exclude(_conjunction([p.query for p in real]), excluded))
 
@@ -125,7 +126,7 @@ class Interpreter:
         fields = (word.field,) if word.field else TEXT_FIELDS
         positions = _by_position(self.exact, word.text)
         if not positions:
-            self.notes.append(f"'{word.text}' has no letters or digits and was ignored")
+            self.notes.append(_nothing_in(f"'{word.text}'"))
             return None
         if len(positions) > 1:  # punctuation inside, as in 2021م: the parts must stand together
             return self.phrase(Phrase(word.text, word.field))
@@ -154,7 +155,7 @@ class Interpreter:
         fields = (phrase.field,) if phrase.field else TEXT_FIELDS
         exact_positions = _by_position(self.exact, phrase.text)
         if not exact_positions:
-            self.notes.append(f'"{phrase.text}" has no letters or digits and was ignored')
+            self.notes.append(_nothing_in(f'"{phrase.text}"'))
             return None
         if len(exact_positions) == 1:  # one quoted word: that exact form
             return self.word(Word(phrase.text.strip(), "exact", field=phrase.field))
@@ -183,15 +184,20 @@ class Interpreter:
     def fuzzy(self, word: Word, fields: tuple[str, ...], form: str) -> _Piece:
         if len(form) < MIN_FUZZY_CHARS:
             raise BadQueryError(f"'{word.text}~': a fuzzy search needs a word of at least {MIN_FUZZY_CHARS} letters")
-        found: set[str] = set()
-        for name in fields:
-            found.update(self.reader.terms_within(name, form, word.distance, prefix=1))
-        # The most frequent neighbours: a rare typo of a rare word is rarely what was meant.
-        terms = sorted(found, key=lambda t: (-self.reader.doc_frequency("text", t), t))[:MAX_FUZZY_TERMS]
+        # Nearest first, then the most frequent: a rare neighbour of a rare word is rarely what was meant.
+        terms = [w for w, _ in self.words_list.near(form, word.distance)[:MAX_FUZZY_TERMS]]
+        if form in self.words_list:
+            terms.insert(0, form)
         self.terms.exact.update(terms)
         self.words.append(word.text)
         self.expansions[f"{word.text}~{word.distance}"] = terms
         return _Piece(exact_query(fields, terms, self.weights), typed=word.text)
+
+
+def _nothing_in(text: str) -> str:
+    if any(c.isalnum() for c in text):
+        return f"{text[:40]}… is too long to be a word ({MAX_TOKEN_CHARS} letters at most) and was ignored"
+    return f"{text} has no letters or digits and was ignored"
 
 
 def _by_position(analyzer: Analyzer, text: str) -> list[list[str]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
@@ -32,10 +34,25 @@ class WordList:
         words = sorted(vocabulary.words().items())
         return cls([n for n, _ in words], [w for _, (w, _) in words], [c for _, (_, c) in words])
 
+    def __contains__(self, normalized: object) -> bool:
+        i = bisect_left(self.normalized, normalized)
+        return i < len(self.normalized) and self.normalized[i] == normalized
+
     def written_form(self, normalized: str) -> str:
         i = bisect_left(self.normalized, normalized)
         found = i < len(self.normalized) and self.normalized[i] == normalized
         return self.written[i] if found else normalized
+
+    def near(self, form: str, distance: int) -> list[tuple[str, int]]:
+        """Indexed normalized words within ``distance`` edits of ``form`` that share
+        its first letter, nearest first, then most frequent; with their counts."""
+        lo = bisect_left(self.normalized, form[:1])
+        hi = bisect_left(self.normalized, form[:1] + "\U0010ffff")
+        found = process.extract(
+            form, self.normalized[lo:hi], scorer=Levenshtein.distance, score_cutoff=distance, limit=None
+        )
+        found.sort(key=lambda item: (item[1], -self.counts[lo + item[2]], item[0]))
+        return [(word, self.counts[lo + i]) for word, _, i in found if word != form]
 
     def starting_with(self, prefix: str, limit: int) -> list[str]:
         """Written forms of the words that start with ``prefix``, most frequent first."""
@@ -65,12 +82,9 @@ def suggest(query: str, typed_words: list[str], searcher: Searcher, words: WordL
         form = normalize(typed)
         if len(form) < MIN_LETTERS or _known(reader, form, stemmer):
             continue
-        for distance in range(1, (2 if len(form) >= LONG_WORD else 1) + 1):
-            near = [t for t in reader.terms_within("text", form, distance, prefix=1) if t != form]
-            if near:
-                best = max(near, key=lambda t: (reader.doc_frequency("text", t), t))
-                suggestion = suggestion.replace(typed, words.written_form(best), 1)
-                break
+        near = words.near(form, 2 if len(form) >= LONG_WORD else 1)
+        if near:
+            suggestion = suggestion.replace(typed, words.written_form(near[0][0]), 1)
     return suggestion if suggestion != query else None
 
 
