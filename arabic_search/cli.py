@@ -1,4 +1,4 @@
-"""``arabic-search``: index, update, search, analyze, stats.
+"""``arabic-search``: index, update, search, serve, analyze, stats.
 
 Each command turns flags into one :class:`Settings`, calls the library, and turns
 domain errors into a one-line message and exit code 2.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import sys
 import unicodedata
@@ -19,10 +20,11 @@ from typing import Any
 
 import click
 
-from indexer import ArabicSearchError, Settings, build_index, index_stats, update_index
+from indexer import ArabicSearchError, IndexNotFoundError, Settings, build_index, index_stats, update_index
 from indexer.analysis import STRATEGIES, explain
 from indexer.report import Problem
 from search import MAX_PER_PAGE, open_index
+from web.server import serve as serve_app
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -160,6 +162,32 @@ def update(
         f"deleted {stats.deleted:,}, skipped {stats.skipped:,}; {stats.documents:,} documents "
         f"in the index ({stats.seconds:.1f} s)"
     )
+
+
+@main.command()
+@index_dir_option
+@click.option("--host", help="Address to listen on [env ARABIC_SEARCH_HOST; default 127.0.0.1: this machine only].")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port [env ARABIC_SEARCH_PORT; default 5000].")
+@click.option("--threads", type=click.IntRange(min=1), help="Worker threads [env ARABIC_SEARCH_THREADS; default 8].")
+@click.option("--debug", is_flag=True, help="Flask's development server with the reloader, for working on the code.")
+def serve(index_dir: Path | None, host: str | None, port: int | None, threads: int | None, debug: bool) -> None:
+    """Serve the search page and the JSON API.
+
+    With no index at the default location, the bundled sample is indexed first,
+    so that a new install has something to search.
+    """
+    settings = _settings(index_dir=index_dir, host=host, port=port, threads=threads)
+    chosen = index_dir is not None or os.environ.get("ARABIC_SEARCH_INDEX")
+    with _user_errors():
+        try:
+            index_stats(settings.index_dir)
+        except IndexNotFoundError:
+            if chosen:
+                raise
+            click.echo(f"no index at {settings.index_dir} yet: indexing the bundled sample first", err=True)
+            build_index(settings=settings, progress=True)
+    click.echo(f"serving {settings.index_dir} on http://{settings.host}:{settings.port}/ (Ctrl-C stops)", err=True)
+    serve_app(settings, debug=debug)
 
 
 @main.command()

@@ -25,6 +25,15 @@ class Settings:
     )
     limitmb: int = _setting(256, "ARABIC_SEARCH_LIMITMB", "memory per indexing process, in MB")
     stemmer: str = _setting(DEFAULT_STRATEGY, "ARABIC_SEARCH_STEMMER", f"stemming strategy: {', '.join(STRATEGIES)}")
+    host: str = _setting("127.0.0.1", "ARABIC_SEARCH_HOST", "address the web server listens on")
+    port: int = _setting(5000, "ARABIC_SEARCH_PORT", "port the web server listens on")
+    threads: int = _setting(8, "ARABIC_SEARCH_THREADS", "web server worker threads")
+    rate_limit: int = _setting(
+        600, "ARABIC_SEARCH_RATE_LIMIT", "searches per minute per client address; 0 turns the limit off"
+    )
+    cors_origins: str = _setting(
+        "", "ARABIC_SEARCH_CORS_ORIGINS", "origins allowed to call the JSON API from a browser, comma-separated, or *"
+    )
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -48,6 +57,8 @@ class Settings:
             raise ValueError(f"stemmer must be one of {', '.join(STRATEGIES)}, not {self.stemmer!r}")
         if self.procs < 0 or self.limitmb < 16:
             raise ValueError("procs must be >= 0 and limitmb >= 16")
+        if not 0 < self.port < 65536 or self.threads < 1 or self.rate_limit < 0:
+            raise ValueError("port must be 1-65535, threads at least 1, rate_limit 0 or more")
 
 
 def _convert(name: str, kind: type, raw: str) -> Any:

@@ -35,7 +35,7 @@ from .interpret import Interpretation, Interpreter, MatchTerms, keyword_filter
 from .query import ParsedQuery, parse
 from .ranking import DEFAULT_WEIGHTS, Weights
 from .suggest import WordList, complete, suggest
-from .vectors import Evaluator, IndexArrays, Scored, ranked
+from .vectors import Evaluator, IndexArrays, ranked
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -201,7 +201,7 @@ class SearchEngine:
                 mode, result = "any", fallback
                 meaning.notes.append("no document has all the words: showing those with any of them, most first")
         result.mask &= keep
-        facets = _facets(result, arrays)  # before the collection filter: other collections stay on offer
+        facets = _facets(result.mask, arrays)  # before the collection filter: other collections stay on offer
         result.mask &= within
         total = int(result.mask.sum())
         offset = (page - 1) * per_page
@@ -251,6 +251,7 @@ class SearchEngine:
         return self._fresh(self._info)
 
     def _info(self, view: _View) -> dict[str, Any]:
+        arrays = self._shared_for(view).arrays
         return {
             "documents": view.searcher.doc_count(),
             "schema_version": view.meta.schema_version,
@@ -258,6 +259,7 @@ class SearchEngine:
             "stemmer": view.meta.stemmer,
             "built_at": view.meta.built_at,
             "updated_at": view.meta.updated_at,
+            "collections": _facets(arrays.live, arrays),
         }
 
 
@@ -278,8 +280,9 @@ def _check_page(page: object, per_page: object) -> None:
         raise BadQueryError(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}")
 
 
-def _facets(result: Scored, arrays: IndexArrays) -> list[dict[str, Any]]:
-    counts = np.bincount(arrays.codes[result.mask], minlength=len(arrays.collections))
+def _facets(mask: np.ndarray, arrays: IndexArrays) -> list[dict[str, Any]]:
+    """Documents per collection among those in ``mask``, most first."""
+    counts = np.bincount(arrays.codes[mask], minlength=len(arrays.collections))
     order = sorted(np.flatnonzero(counts), key=lambda c: (-counts[c], arrays.collections[c]))
     return [{"value": arrays.collections[c], "count": int(counts[c])} for c in order]
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from whoosh.qparser import QueryParser
 
 from indexer.storage import open_generation
+
+ROOT = Path(__file__).parent.parent
 
 NEWS = {
     "defence.txt": "وزير الدفاع يلتقي نظيره الأمريكي\n\nعقد وزيرُ الدِّفَاعِ العراقي اجتماعاً مع نظيره الأمريكي لبحث التعاون الأمني.",
@@ -53,3 +63,97 @@ def search_ids(index_dir: Path, text: str, field: str = "text_stem") -> list[str
             return sorted(hit["id"] for hit in searcher.search(query, limit=None))
     finally:
         ix.close()
+
+
+HOSTILE_TEXT = (
+    'نص فيه <script>document.title="pwned"</script> و <img src=x onerror="document.title=\'pwned\'"> كلمة خطرة'
+)
+
+
+def write_web_corpus(root: Path) -> Path:
+    """A JSONL corpus for the web tests: two collections, 25 documents sharing a
+    word (three pages of results), a diacritized hadith and a hostile document."""
+    root.mkdir(parents=True, exist_ok=True)
+    docs = [
+        {
+            "id": f"news-{n:02d}",
+            "collection": "أخبار",
+            "title": f"خبر رقم {n} عن التعاون الأمني",
+            "text": f"بحث الوزير في الخبر {n} التعاون الأمني المشترك مع الجانب الآخر، وأكد أهمية الاستقرار.",
+            "url": f"https://example.org/news/{n}",
+        }
+        for n in range(1, 21)
+    ]
+    docs += [
+        {
+            "id": f"opinion-{n}",
+            "collection": "رأي",
+            "title": f"مقال رأي {n}",
+            "text": f"الأمن الداخلي مسؤولية جماعية، والتعاون بين المؤسسات ضروري. مقال {n}.",
+        }
+        for n in range(1, 6)
+    ]
+    docs += [
+        {
+            "id": "h1",
+            "collection": "حديث",
+            "title": "حديث النية",
+            "text": "قَالَ رَسُولُ اللَّهِ صَلَّى اللَّهُ عَلَيْهِ وَسَلَّمَ: إِنَّمَا الْأَعْمَالُ بِالنِّيَّاتِ",
+        },
+        {
+            "id": "hostile",
+            "collection": "اختبار",
+            "title": "<b>عنوان</b> <script>alert(1)</script>",
+            "text": HOSTILE_TEXT,
+        },
+    ]
+    path = root / "web.jsonl"
+    path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    return path
+
+
+@contextmanager
+def live_server(index_dir: Path | None, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60):
+    """``arabic-search serve`` in a real process on a free port; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "arabic_search", "serve", "--port", str(port)]
+    if index_dir is not None:
+        command += ["--index-dir", str(index_dir)]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "ARABIC_SEARCH_RATE_LIMIT": "0", **(env or {})}
+    process = subprocess.Popen(
+        command, cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited: {process.stdout.read()}")
+            try:
+                with urllib.request.urlopen(base + "/api/health", timeout=2):
+                    break
+            except urllib.error.HTTPError:
+                break  # it answers (maybe 503: no index); the caller decides
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the server did not answer in time") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def web_index(tmp_path_factory) -> Path:
+    """A real index of the web corpus, built once."""
+    from indexer import build_index
+
+    root = tmp_path_factory.mktemp("web-index")
+    build_index([write_web_corpus(root / "corpus")], root / "index")
+    return root / "index"

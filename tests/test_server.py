@@ -1,0 +1,75 @@
+"""The real server: `arabic-search serve` (waitress) answering over HTTP."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import ROOT, live_server
+
+
+def get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_serves_pages_and_api_over_http(web_index, tmp_path):
+    with live_server(web_index, cwd=tmp_path) as base:
+        status, headers, body = get(base + "/api/search?" + urllib.parse.urlencode({"q": "التعاون", "per_page": 3}))
+        assert status == 200 and headers["Content-Type"].startswith("application/json")
+        data = json.loads(body)
+        assert data["total"] == 25 and len(data["hits"]) == 3
+        status, headers, body = get(base + "/?" + urllib.parse.urlencode({"q": "الاعمال"}))
+        assert status == 200 and "<mark>الْأَعْمَالُ</mark>" in body.decode("utf-8")
+        assert headers["Server"] == "arabic-search"
+        status, _, body = get(base + "/api/documents/nothing")
+        assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
+        status, _, body = get(base + "/static/search.js")
+        assert status == 200 and b"autocomplete" in body.lower()
+
+
+def test_answers_concurrent_clients(web_index, tmp_path):
+    queries = ["التعاون", "الأمن", "الاعمال", "مسؤولية", '"التعاون الأمني"', "الاستقرار -الوزير"] * 10
+    with live_server(web_index, cwd=tmp_path) as base:
+        urls = [base + "/api/search?" + urllib.parse.urlencode({"q": q}) for q in queries]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = [status for status, _, _ in pool.map(get, urls)]
+    assert statuses == [200] * len(queries)
+
+
+def test_binds_to_localhost_by_default(web_index, tmp_path):
+    with live_server(web_index, cwd=tmp_path) as base:
+        assert base.startswith("http://127.0.0.1:")
+        status, _, body = get(base + "/api/health")
+        assert status == 200 and json.loads(body)["documents"] == 27
+
+
+def test_serve_without_an_index_builds_the_bundled_sample_first(tmp_path):
+    env = {"ARABIC_SEARCH_INDEX": ""}
+    with live_server(None, cwd=tmp_path, env=env, timeout=120) as base:
+        status, _, body = get(base + "/api/health")
+        assert status == 200 and json.loads(body)["documents"] == 1511
+        status, _, body = get(base + "/api/search?" + urllib.parse.urlencode({"q": "الأعمال بالنيات"}))
+        assert json.loads(body)["hits"][0]["id"] == "bukhari-1"
+    assert (tmp_path / "index_data" / "CURRENT").is_file()
+
+
+def test_serve_with_a_missing_chosen_index_says_so(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "arabic_search", "serve", "--index-dir", str(tmp_path / "nope")],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "no index at" in result.stderr and "arabic-search index" in result.stderr

@@ -1,0 +1,269 @@
+"""The Flask app through its test client: every route, status and error shape,
+the OpenAPI description checked against real responses, and the security headers."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import write_web_corpus
+from indexer import build_index
+from web import create_app
+
+SPEC = json.loads((Path(__file__).parent.parent / "web" / "openapi.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def index_path(tmp_path_factory):
+    root = tmp_path_factory.mktemp("web")
+    build_index([write_web_corpus(root / "corpus")], root / "index")
+    return root / "index"
+
+
+@pytest.fixture
+def client(index_path):
+    return create_app({"index_dir": index_path, "rate_limit": 0}).test_client()
+
+
+def conforms(response, schema_name):
+    """The response body is valid against the named schema of the OpenAPI description."""
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": SPEC["components"]}
+    jsonschema.validate(response.get_json(), schema)
+
+
+def error_of(response):
+    body = response.get_json()
+    jsonschema.validate(body, {"$ref": "#/components/schemas/Error", "components": SPEC["components"]})
+    return body["error"]["code"]
+
+
+# -- the JSON API -----------------------------------------------------------------------
+
+
+def test_api_search_returns_the_documented_structure(client):
+    response = client.get("/api/search", query_string={"q": "التعاون", "per_page": 5})
+    assert response.status_code == 200
+    conforms(response, "SearchResult")
+    data = response.get_json()
+    assert data["total"] == 25 and data["pages"] == 5 and len(data["hits"]) == 5
+    assert {"value": "أخبار", "count": 20} in data["facets"]["collection"]
+
+
+def test_api_json_is_utf8_and_arabic_is_not_escaped(client):
+    response = client.get("/api/search", query_string={"q": "الأعمال"})
+    assert response.mimetype == "application/json"
+    raw = response.get_data(as_text=True)
+    assert "الْأَعْمَالُ" in raw and "\\u0627" not in raw
+
+
+def test_api_collection_filter_and_facets(client):
+    data = client.get("/api/search", query_string={"q": "التعاون", "collection": "رأي"}).get_json()
+    assert data["total"] == 5
+    assert {h["collection"] for h in data["hits"]} == {"رأي"}
+    assert {f["value"] for f in data["facets"]["collection"]} == {"أخبار", "رأي"}
+
+
+def test_api_page_beyond_the_end_has_no_hits_and_the_true_total(client):
+    response = client.get("/api/search", query_string={"q": "التعاون", "page": 50})
+    assert response.status_code == 200
+    conforms(response, "SearchResult")
+    assert response.get_json()["hits"] == [] and response.get_json()["total"] == 25
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({}, "missing_parameter"),
+        ({"q": "   "}, "missing_parameter"),
+        ({"q": "التعاون", "page": "abc"}, "bad_parameter"),
+        ({"q": "التعاون", "page": "0"}, "bad_parameter"),
+        ({"q": "التعاون", "page": "99999999999999999999"}, "bad_parameter"),
+        ({"q": "التعاون", "per_page": "101"}, "bad_parameter"),
+        ({"q": "nofield:x"}, "bad_query"),
+        ({"q": "ا*"}, "bad_query"),
+        ({"q": "و" * 1001}, "bad_query"),
+    ],
+)
+def test_api_bad_input_gets_400_in_the_one_error_shape(client, params, code):
+    response = client.get("/api/search", query_string=params)
+    assert response.status_code == 400
+    assert error_of(response) == code
+
+
+def test_api_suggest(client):
+    response = client.get("/api/suggest", query_string={"q": "التعا"})
+    assert response.status_code == 200
+    conforms(response, "Suggestions")
+    assert response.get_json()["suggestions"][0] == "التعاون"
+    assert client.get("/api/suggest").get_json() == {"query": "", "suggestions": []}
+    assert error_of(client.get("/api/suggest", query_string={"q": "ا", "limit": "x"})) == "bad_parameter"
+
+
+def test_api_document(client):
+    response = client.get("/api/documents/h1", query_string={"q": "النيات"})
+    assert response.status_code == 200
+    conforms(response, "Document")
+    data = response.get_json()
+    assert data["text"].startswith("قَالَ رَسُولُ اللَّهِ")
+    assert "<mark>بِالنِّيَّاتِ</mark>" in data["text_html"]
+
+
+def test_api_unknown_document_is_404(client):
+    response = client.get("/api/documents/no-such-id")
+    assert response.status_code == 404
+    assert error_of(response) == "not_found"
+
+
+def test_api_health(client):
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    conforms(response, "Health")
+    assert response.get_json()["documents"] == 27
+
+
+def test_api_without_an_index_answers_503(tmp_path):
+    client = create_app({"index_dir": tmp_path / "none"}).test_client()
+    for url in ("/api/health", "/api/search?q=x", "/api/suggest?q=x", "/api/documents/x"):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert error_of(response) == "no_index"
+    page = client.get("/?q=x")
+    assert page.status_code == 503 and "لا يوجد فهرس" in page.get_data(as_text=True)
+
+
+def test_api_unknown_endpoint_and_method(client):
+    assert error_of(client.get("/api/nothing-here")) == "not_found"
+    response = client.post("/api/search?q=x")
+    assert response.status_code == 405 and error_of(response) == "method_not_allowed"
+
+
+def test_openapi_description_is_served_and_covers_every_route(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    spec = response.get_json()
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["paths"]) == {
+        "/api/search",
+        "/api/suggest",
+        "/api/documents/{id}",
+        "/api/health",
+        "/api/openapi.json",
+    }
+    routes = {
+        re.sub(r"<path:\w+>", "{id}", r.rule)
+        for r in client.application.url_map.iter_rules()
+        if r.rule.startswith("/api/")
+    }
+    assert routes - {"/api/{id}"} == set(spec["paths"])
+
+
+def test_rate_limit_answers_429_with_retry_after(index_path):
+    client = create_app({"index_dir": index_path, "rate_limit": 60}).test_client()
+    statuses = [client.get("/api/search?q=التعاون").status_code for _ in range(15)]
+    assert statuses[:10] == [200] * 10 and statuses[-1] == 429
+    response = client.get("/api/search?q=التعاون")
+    assert error_of(response) == "rate_limited" and int(response.headers["Retry-After"]) >= 1
+    assert client.get("/api/health").status_code == 200  # not a search: not limited
+
+
+def test_cors_only_when_configured(index_path):
+    closed = create_app({"index_dir": index_path, "rate_limit": 0}).test_client()
+    assert (
+        "Access-Control-Allow-Origin" not in closed.get("/api/health", headers={"Origin": "https://a.example"}).headers
+    )
+    opened = create_app({"index_dir": index_path, "rate_limit": 0, "cors_origins": "https://a.example"}).test_client()
+    response = opened.get("/api/health", headers={"Origin": "https://a.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://a.example"
+    other = opened.get("/api/health", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+# -- the pages --------------------------------------------------------------------------
+
+
+def test_security_headers_on_every_response(client):
+    for url in ("/", "/?q=التعاون", "/doc/h1", "/api/health", "/missing"):
+        headers = client.get(url).headers
+        assert "script-src 'self'" in headers["Content-Security-Policy"], url
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_home_page_is_arabic_rtl_with_the_search_box_and_help(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html
+    assert 'name="q"' in html and 'method="get"' in html
+    assert "طريقة البحث" in html and "ابحث في 27 وثيقة" in html
+    assert "<script>" not in html  # no inline script: the CSP forbids it
+    assert not re.search(r"https?://(?!example\.org)", html.replace("http://localhost", ""))
+
+
+def test_results_page_keeps_the_query_and_shows_ranked_highlighted_hits(client):
+    html = client.get("/", query_string={"q": "الاعمال"}).get_data(as_text=True)
+    assert 'value="الاعمال"' in html
+    assert "<mark>الْأَعْمَالُ</mark>" in html
+    assert 'href="/doc/h1?q=' in html
+
+
+def test_results_page_pagination_and_facets(client):
+    html = client.get("/", query_string={"q": "التعاون", "page": 2}).get_data(as_text=True)
+    assert "25</span> نتيجة" in html
+    assert 'aria-current="page">2<' in html
+    assert 'rel="prev"' in html and 'rel="next"' in html
+    assert html.count('class="hit"') == 10
+    facet = client.get("/", query_string={"q": "التعاون", "collection": "رأي"}).get_data(as_text=True)
+    assert facet.count('class="hit"') == 5 and 'class="active"' in facet
+    assert 'name="collection" value="رأي"' in facet  # a new search keeps the filter
+
+
+def test_did_you_mean_links_to_the_suggested_query(client):
+    html = client.get("/", query_string={"q": "التعاوم"}).get_data(as_text=True)
+    assert "هل تقصد" in html and "التعاون" in html
+    assert "لم نجد شيئًا" in html  # the friendly empty state
+
+
+def test_bad_query_shows_a_message_not_a_stack_trace(client):
+    response = client.get("/", query_string={"q": "nofield:x"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "unknown field" in html and "Traceback" not in html and "طريقة البحث" in html
+
+
+def test_huge_page_number_is_a_clear_error(client):
+    response = client.get("/", query_string={"q": "التعاون", "page": 10**9})
+    assert response.status_code == 400
+    assert "page must be a whole number" in response.get_data(as_text=True)
+
+
+def test_document_page_shows_the_original_text_with_matches(client):
+    html = client.get("/doc/h1", query_string={"q": "النيات"}).get_data(as_text=True)
+    assert "<mark>بِالنِّيَّاتِ</mark>" in html
+    assert "العودة إلى النتائج" in html and "حديث" in html
+
+
+def test_hostile_document_is_shown_as_text(client):
+    results = client.get("/", query_string={"q": "خطرة"}).get_data(as_text=True)
+    page = client.get("/doc/hostile").get_data(as_text=True)
+    for html in (results, page):
+        assert "<script>document.title" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;" in html
+        assert "<b>عنوان</b>" not in html
+
+
+def test_custom_404_and_500_pages(index_path):
+    app = create_app({"index_dir": index_path, "rate_limit": 0})
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    client = app.test_client()
+    missing = client.get("/doc/no-such-doc")
+    assert missing.status_code == 404 and "الصفحة غير موجودة" in missing.get_data(as_text=True)
+    failed = client.get("/boom")
+    assert failed.status_code == 500
+    assert "secret detail" not in failed.get_data(as_text=True) and "حدث خطأ" in failed.get_data(as_text=True)
