@@ -16,8 +16,9 @@ The default strategy, ``anchored``, wraps tashaphyne's light stemmer:
   them, at the same position: وقال finds قال, أمنهم finds أمن, yet وزير keeps وزير.
 * a few words are protected: the name of God is never cut to له.
 
-``tashaphyne`` (tashaphyne alone) and ``light`` (light10 rules alone) are the
-alternatives the relevance benchmark compares. Every stemmer works on normalized
+``tashaphyne`` (tashaphyne alone), ``light`` (light10 rules alone) and ``none``
+(the stem view holds the normalized word: no stemming) are the alternatives the
+relevance benchmark compares. Every stemmer works on normalized
 words and returns normalized stems; results are cached per word, so stemming
 costs a dictionary lookup after the first sight of a word.
 """
@@ -33,7 +34,7 @@ from tashaphyne.stemming import ArabicLightStemmer
 
 from .normalize import normalize
 
-STRATEGIES = ("anchored", "tashaphyne", "light")
+STRATEGIES = ("anchored", "tashaphyne", "light", "none")
 DEFAULT_STRATEGY = "anchored"
 
 # Normalized forms that stemming must leave whole (value: the stem to index).
@@ -122,6 +123,7 @@ _STEMMERS: dict[str, Callable[[str], tuple[str, ...]]] = {
     "anchored": _anchored,
     "tashaphyne": _single(_tashaphyne),
     "light": _single(light10),
+    "none": lambda word: (word,),
 }
 
 
