@@ -78,6 +78,7 @@
       close();
       input.form.submit();
     } else if (event.key === "Escape") {
+      event.preventDefault();  // close the list only; a second Escape clears the box as usual
       close();
     }
   });
