@@ -1,6 +1,9 @@
 """Light stemming: the second indexed view, so a word matches its inflections.
 
-The default strategy, ``anchored``, wraps tashaphyne's light stemmer:
+The strategies are compared by ``bench/relevance.py`` (linguists' lemmas of the
+Qur'an as the judgment); the default is the one that measured best.
+
+``anchored`` wraps tashaphyne's light stemmer with guards:
 
 * tashaphyne treats a bare word unlike the same word after the article
   (بيت -> يت but البيت -> بيت), so every word is stemmed *as if* it had the
@@ -16,11 +19,17 @@ The default strategy, ``anchored``, wraps tashaphyne's light stemmer:
   them, at the same position: وقال finds قال, أمنهم finds أمن, yet وزير keeps وزير.
 * a few words are protected: the name of God is never cut to له.
 
+``union`` (the default) indexes the anchored stems and, beside them at the same
+position, tashaphyne's own stem: its aggressive cuts find inflections the
+anchored stem keeps apart (verbs above all: كتبوا، يكتبون -> كتب). On the
+benchmark it raised MAP from 0.52 to 0.62 (lemma queries) and recall@100 from
+0.59 to 0.79; the exact view still ranks the typed form first.
+
 ``tashaphyne`` (tashaphyne alone), ``light`` (light10 rules alone) and ``none``
-(the stem view holds the normalized word: no stemming) are the alternatives the
-relevance benchmark compares. Every stemmer works on normalized
-words and returns normalized stems; results are cached per word, so stemming
-costs a dictionary lookup after the first sight of a word.
+(the stem view holds the normalized word: no stemming) are the other
+alternatives measured. Every stemmer works on normalized words and returns
+normalized stems; results are cached per word, so stemming costs a dictionary
+lookup after the first sight of a word.
 """
 
 from __future__ import annotations
@@ -34,8 +43,8 @@ from tashaphyne.stemming import ArabicLightStemmer
 
 from .normalize import normalize
 
-STRATEGIES = ("anchored", "tashaphyne", "light", "none")
-DEFAULT_STRATEGY = "anchored"
+STRATEGIES = ("union", "anchored", "tashaphyne", "light", "none")
+DEFAULT_STRATEGY = "union"
 
 # Normalized forms that stemming must leave whole (value: the stem to index).
 PROTECTED = {
@@ -111,6 +120,14 @@ def _anchored(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_anchored_one(reading) for reading in _clitic_readings(word)))
 
 
+def _union(word: str) -> tuple[str, ...]:
+    """The anchored stems, then tashaphyne's own stem when it differs: its
+    aggressive cuts (كتبوا -> كتب) find inflections the anchored stem misses; the
+    exact view and the anchored stem keep the closest forms ranked first."""
+    stem = _tashaphyne(word)
+    return tuple(dict.fromkeys(_anchored(word) + ((stem,) if len(stem) >= 2 else ())))
+
+
 def _single(stemmer: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
     def stem(word: str) -> tuple[str, ...]:
         result = stemmer(word)
@@ -120,6 +137,7 @@ def _single(stemmer: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
 
 
 _STEMMERS: dict[str, Callable[[str], tuple[str, ...]]] = {
+    "union": _union,
     "anchored": _anchored,
     "tashaphyne": _single(_tashaphyne),
     "light": _single(light10),
