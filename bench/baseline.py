@@ -13,7 +13,7 @@ from pathlib import Path
 from whoosh import index
 from whoosh.analysis import Filter, RegexTokenizer, Token
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.qparser import QueryParser
+from whoosh.qparser import FuzzyTermPlugin, QueryParser
 
 _HARAKAT = {code: None for code in range(0x064B, 0x0653)}
 WORD = r"[\w\u064b-\u0652\u0670]+"
@@ -53,6 +53,7 @@ class Searcher:
         self.ix = index.open_dir(str(index_dir))
         self.searcher = self.ix.searcher()
         self.parser = QueryParser("text", self.ix.schema)
+        self.parser.add_plugin(FuzzyTermPlugin())
 
     def search(self, q: str, limit: int = 10, snippets: bool = False) -> list[str]:
         """Ids of the best documents, or with ``snippets`` their highlighted fragments."""

@@ -9,6 +9,7 @@ swapped in a new generation or an update committed; then it reopens.
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import threading
@@ -160,10 +161,17 @@ class SearchEngine:
     # -- queries -----------------------------------------------------------------------
 
     def search(
-        self, q: str, page: int = 1, per_page: int = 10, filters: dict[str, str | list[str]] | None = None
+        self,
+        q: str,
+        page: int = 1,
+        per_page: int = 10,
+        filters: dict[str, str | list[str]] | None = None,
+        snippets: bool = True,
     ) -> dict[str, Any]:
         """Ranked hits for one page, with totals, facets, a spelling suggestion and
-        how the query was read: the structure the JSON API returns."""
+        how the query was read: the structure the JSON API returns. Without
+        ``snippets``, hits carry an empty snippet and an unmarked title (for
+        callers that only want the ranking)."""
         started = time.perf_counter()
         _check_page(page, per_page)
         parsed = parse(q)
@@ -174,10 +182,10 @@ class SearchEngine:
             if not isinstance(values, list | tuple) or not all(isinstance(v, str) and v.strip() for v in values):
                 raise BadQueryError(f"the {name} filter takes one or more non-empty texts")
             parsed.filters.setdefault(name, []).extend(values)
-        return self._fresh(lambda view: self._search(view, q, parsed, page, per_page, started))
+        return self._fresh(lambda view: self._search(view, q, parsed, page, per_page, snippets, started))
 
     def _search(
-        self, view: _View, q: str, parsed: ParsedQuery, page: int, per_page: int, started: float
+        self, view: _View, q: str, parsed: ParsedQuery, page: int, per_page: int, snippets: bool, started: float
     ) -> dict[str, Any]:
         searcher = view.searcher
         reader = searcher.reader()
@@ -206,7 +214,7 @@ class SearchEngine:
         total = int(result.mask.sum())
         offset = (page - 1) * per_page
         best = ranked(result, arrays, offset + per_page)
-        matches = _matcher(meaning.terms, view.meta.stemmer)
+        matches = _matcher(meaning.terms, view.meta.stemmer) if snippets else None
         hits = [_hit(searcher, docnum, score, matches) for score, docnum in best[offset:]]
         suggestion = None
         if total < SUGGEST_BELOW and meaning.words:
@@ -288,13 +296,21 @@ def _facets(mask: np.ndarray, arrays: IndexArrays) -> list[dict[str, Any]]:
 
 
 def _matcher(terms: MatchTerms, strategy: str) -> Matcher:
-    """Whether a document word matched: the same steps as the index's two chains."""
+    """Whether a document word matched: the same steps as the index's two chains.
+    Remembered per query: the ten hits share most of their words."""
+    seen: dict[str, bool] = {}
+    prefixes = tuple(terms.prefixes)
 
     def matches(word: str) -> bool:
-        form = normalize(word)
-        if form in terms.exact or any(form.startswith(p) for p in terms.prefixes):
-            return True
-        return bool(terms.stems) and not is_stop_word(form) and not terms.stems.isdisjoint(stems(form, strategy))
+        found = seen.get(word)
+        if found is None:
+            form = normalize(word)
+            found = seen[word] = (
+                form in terms.exact
+                or (bool(prefixes) and form.startswith(prefixes))
+                or (bool(terms.stems) and not is_stop_word(form) and not terms.stems.isdisjoint(stems(form, strategy)))
+            )
+        return found
 
     return matches
 
@@ -307,13 +323,13 @@ def _public(stored: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _hit(searcher: Searcher, docnum: int, score: float, matches: Matcher) -> dict[str, Any]:
+def _hit(searcher: Searcher, docnum: int, score: float, matches: Matcher | None) -> dict[str, Any]:
     stored = searcher.stored_fields(docnum)
     hit = _public(stored)
     text = hit.pop("text")
     hit["score"] = round(score, 4)
-    hit["title_html"] = highlight(hit["title"], matches)
-    hit["snippet"] = snippet(text, matches)
+    hit["title_html"] = highlight(hit["title"], matches) if matches else html.escape(hit["title"])
+    hit["snippet"] = snippet(text, matches) if matches else ""
     return hit
 
 

@@ -326,3 +326,10 @@ def _engine(tmp_path, docs):
     data.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
     build_index([data], tmp_path / "index")
     return open_index(tmp_path / "index")
+
+
+def test_ranking_only_without_snippets(engine):
+    full = engine.search("الله")
+    bare = engine.search("الله", snippets=False)
+    assert [h["id"] for h in bare["hits"]] == [h["id"] for h in full["hits"]]
+    assert all(h["snippet"] == "" and "<mark>" not in h["title_html"] for h in bare["hits"])

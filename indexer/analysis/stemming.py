@@ -68,6 +68,7 @@ _LIGHT_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
 _local = threading.local()
 
 
+@lru_cache(maxsize=1 << 19)
 def _tashaphyne(word: str) -> str:
     """tashaphyne's light stem. Its stemmer keeps results on the object, so each
     thread gets its own."""
