@@ -277,6 +277,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 10000, 20000, 34178])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--render", action="store_true", help="only rewrite speed.md and speed.png from speed.json")
     parser.add_argument(
         "--baseline-queries",
         type=int,
@@ -284,6 +285,8 @@ def main() -> None:
         help="queries of the mix (the first N: every kind in proportion) for the baseline, whose highlighting takes seconds",
     )
     args = parser.parse_args()
+    if args.render:
+        return _write(json.loads((RESULTS / "speed.json").read_text(encoding="utf-8")))
     work = corpora.CACHE / "speed"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -291,6 +294,7 @@ def main() -> None:
     report: dict = {
         "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
         "queries": len(mix),
+        "baseline_queries": min(len(mix), args.baseline_queries),
         "sizes": {},
     }
     for size in args.sizes:
@@ -322,6 +326,10 @@ def main() -> None:
     if not args.no_http:
         runs = [http_load(largest, mix) for _ in range(args.repeats)]
         report["http"] = {key: summary([r[key] for r in runs]) for key in runs[0]}
+    _write(report)
+
+
+def _write(report: dict) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "speed.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     text = _markdown(report)
@@ -387,12 +395,14 @@ def _plot(report: dict, path: Path) -> None:
     sizes = [row["documents"] for row in report["sizes"].values()]
     rows = list(report["sizes"].values())
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for system, label in (("ours", "this engine"), ("baseline", "plain Whoosh")):
-        left.plot(sizes, [r[system]["index_seconds"]["median"] for r in rows], marker="o", label=label)
-        right.plot(sizes, [r[system]["snippets"]["p95"]["median"] for r in rows], marker="o", label=f"{label}, p95")
+    for system, label, color in (("ours", "this engine", "tab:blue"), ("baseline", "plain Whoosh", "tab:orange")):
+        left.plot(sizes, [r[system]["index_seconds"]["median"] for r in rows], marker="o", color=color, label=label)
+        p95 = [r[system]["snippets"]["p95"]["median"] for r in rows]
+        right.plot(sizes, p95, marker="o", color=color, label=f"{label}, p95")
         right.plot(
             sizes,
             [r[system]["snippets"]["p50"]["median"] for r in rows],
+            color=color,
             marker=".",
             linestyle="--",
             label=f"{label}, p50",
