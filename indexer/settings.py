@@ -73,8 +73,3 @@ def _convert(name: str, kind: type, raw: str) -> Any:
     except ValueError:
         env = next(f.metadata["env"] for f in fields(Settings) if f.name == name)
         raise ValueError(f"{env}={raw!r} is not a valid {kind.__name__}") from None
-
-
-def settings_table() -> list[tuple[str, str, str, str]]:
-    """(name, environment variable, default, help) for each setting: for docs and ``--help``."""
-    return [(f.name, f.metadata["env"], str(f.default), f.metadata["help"]) for f in fields(Settings)]

@@ -97,7 +97,7 @@ class SearchEngine:
         name = current_generation(self.index_dir).name
         if view is None or view.generation != name:
             ix, meta, generation = open_generation(self.index_dir)
-            fresh = _View(generation.name, ix, ix.searcher(weighting=self.weights.scoring()), meta)
+            fresh = _View(generation.name, ix, ix.searcher(), meta)
             with self._lock:
                 if view is not None:
                     self._views.remove(view)

@@ -14,8 +14,9 @@ from whoosh.reading import IndexReader
 from indexer.analysis.normalize import normalize
 from indexer.analysis.tokenizer import MAX_TOKEN_CHARS
 from indexer.errors import BadQueryError
+from indexer.schema import TEXT_FIELDS
 
-from .query import TEXT_FIELDS, AllOf, AnyOf, Node, ParsedQuery, Phrase, Word
+from .query import AllOf, AnyOf, Node, ParsedQuery, Phrase, Word
 from .ranking import Weights, exact_query, phrase_query, proximity_query, word_query
 from .suggest import WordList
 

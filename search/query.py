@@ -23,11 +23,11 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from indexer.errors import BadQueryError
+from indexer.schema import TEXT_FIELDS
 
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_ITEMS = 32
 MAX_FUZZY_DISTANCE = 2
-TEXT_FIELDS = ("title", "text")
 KEYWORD_FIELDS = ("collection", "id", "date")
 
 OPEN_QUOTES = '"“«'
@@ -77,7 +77,6 @@ class ParsedQuery:
 class _Token:
     kind: str  # word, phrase, open, close, or, not, field
     text: str = ""
-    closed: bool = True
 
 
 def parse(text: str) -> ParsedQuery:

@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from whoosh import query as wq
-from whoosh.scoring import BM25F
+
+from indexer.schema import STEM_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,6 @@ class Weights:
     def field(self, name: str) -> float:
         return self.title if name == "title" else 1.0
 
-    def scoring(self) -> BM25F:
-        return BM25F(B=self.bm25_b, K1=self.bm25_k1)
-
 
 DEFAULT_WEIGHTS = Weights()
 
@@ -50,7 +48,7 @@ def word_query(fields: tuple[str, ...], forms: list[str], stems: list[str], weig
     for name in fields:
         subqueries.extend(wq.Term(name, form, boost=weights.field(name) * weights.exact) for form in forms)
         if stems:
-            stem_terms = [wq.Term(name + "_stem", s) for s in stems]
+            stem_terms = [wq.Term(name + STEM_SUFFIX, s) for s in stems]
             subqueries.append(wq.Or(stem_terms, boost=weights.field(name) * weights.stem))
     return wq.Or(subqueries)
 
@@ -71,7 +69,7 @@ def phrase_query(
         boost = weights.field(name) * weights.phrase
         subqueries.append(_sequence(name, exact_positions, slop=1, boost=boost * weights.exact))
         if stem_positions:
-            subqueries.append(_sequence(name + "_stem", stem_positions, slop=1, boost=boost * weights.stem))
+            subqueries.append(_sequence(name + STEM_SUFFIX, stem_positions, slop=1, boost=boost * weights.stem))
     return wq.Or(subqueries)
 
 
@@ -79,7 +77,7 @@ def proximity_query(stem_positions: list[list[str]], weights: Weights) -> wq.Que
     """An optional bonus for documents where the query's words stand close together."""
     return wq.Or(
         [
-            _sequence(name + "_stem", stem_positions, slop=weights.proximity_slop, boost=weights.field(name))
+            _sequence(name + STEM_SUFFIX, stem_positions, slop=weights.proximity_slop, boost=weights.field(name))
             for name in ("title", "text")
         ],
         boost=weights.proximity,
