@@ -168,7 +168,9 @@ def update(
 @index_dir_option
 @click.option("--host", help="Address to listen on [env ARABIC_SEARCH_HOST; default 127.0.0.1: this machine only].")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port [env ARABIC_SEARCH_PORT; default 5000].")
-@click.option("--threads", type=click.IntRange(min=1), help="Worker threads [env ARABIC_SEARCH_THREADS; default one per core].")
+@click.option(
+    "--threads", type=click.IntRange(min=1), help="Worker threads [env ARABIC_SEARCH_THREADS; default one per core]."
+)
 @click.option("--debug", is_flag=True, help="Flask's development server with the reloader, for working on the code.")
 def serve(index_dir: Path | None, host: str | None, port: int | None, threads: int | None, debug: bool) -> None:
     """Serve the search page and the JSON API.
