@@ -20,6 +20,21 @@ from indexer.storage import open_generation
 
 ROOT = Path(__file__).parent.parent
 
+# What every search response and every hit hold (the JSON API's structure).
+RESULT_KEYS = {
+    "query",
+    "total",
+    "page",
+    "per_page",
+    "pages",
+    "took_ms",
+    "hits",
+    "suggestion",
+    "facets",
+    "interpretation",
+}
+HIT_KEYS = {"id", "title", "title_html", "score", "snippet", "collection", "metadata"}
+
 NEWS = {
     "defence.txt": "وزير الدفاع يلتقي نظيره الأمريكي\n\nعقد وزيرُ الدِّفَاعِ العراقي اجتماعاً مع نظيره الأمريكي لبحث التعاون الأمني.",
     "security.txt": "الأمن الداخلي\n\nالأمن الداخلي مسؤولية جماعية، لا تنحصر في أفراد أو جهات بعينها.",

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from conftest import HIT_KEYS, RESULT_KEYS
 from indexer import BadQueryError, build_index
 from search import open_index
 
@@ -293,21 +294,10 @@ def test_document_lookup_with_highlighted_text(engine):
 
 def test_result_structure(engine):
     result = engine.search("الله", page=1, per_page=2)
-    assert set(result) == {
-        "query",
-        "total",
-        "page",
-        "per_page",
-        "pages",
-        "took_ms",
-        "hits",
-        "suggestion",
-        "facets",
-        "interpretation",
-    }
+    assert set(result) == RESULT_KEYS
     assert result["total"] == 3 and result["pages"] == 2 and len(result["hits"]) == 2
     hit = result["hits"][0]
-    assert {"id", "title", "title_html", "score", "snippet", "collection", "metadata"} <= set(hit)
+    assert HIT_KEYS <= set(hit)
     assert "text" not in hit and "content_hash" not in hit
     assert result["took_ms"] >= 0
 

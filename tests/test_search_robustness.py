@@ -20,25 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import write_corpus
+from conftest import HIT_KEYS, RESULT_KEYS, write_corpus
 from indexer.build import build_index
 from indexer.errors import BadQueryError, DocumentNotFoundError, IndexNotFoundError
 from indexer.update import update_index
 from search.engine import MAX_PAGE, SearchEngine, open_index
 
-RESULT_KEYS = {
-    "query",
-    "total",
-    "page",
-    "per_page",
-    "pages",
-    "took_ms",
-    "hits",
-    "suggestion",
-    "facets",
-    "interpretation",
-}
-HIT_KEYS = {"id", "title", "title_html", "score", "snippet", "collection", "metadata"}
 MARK_TAG = re.compile(r"</?mark>")
 
 # A document whose own markup must come out escaped in snippets and titles.
