@@ -31,7 +31,7 @@ from indexer.settings import Settings
 from indexer.storage import IndexMeta, current_generation, open_generation
 from indexer.vocabulary import Vocabulary
 
-from .highlight import Matcher, highlight, snippet
+from .highlight import Matcher, Remembered, highlight, snippet
 from .interpret import Interpretation, Interpreter, MatchTerms, keyword_filter
 from .query import ParsedQuery, parse
 from .ranking import DEFAULT_WEIGHTS, Weights
@@ -295,24 +295,19 @@ def _facets(mask: np.ndarray, arrays: IndexArrays) -> list[dict[str, Any]]:
     return [{"value": arrays.collections[c], "count": int(counts[c])} for c in order]
 
 
-def _matcher(terms: MatchTerms, strategy: str) -> Matcher:
-    """Whether a document word matched: the same steps as the index's two chains.
-    Remembered per query: the ten hits share most of their words."""
-    seen: dict[str, bool] = {}
+def _matcher(terms: MatchTerms, strategy: str) -> Remembered:
+    """Whether a document word matched: the same steps as the index's two chains."""
     prefixes = tuple(terms.prefixes)
 
     def matches(word: str) -> bool:
-        found = seen.get(word)
-        if found is None:
-            form = normalize(word)
-            found = seen[word] = (
-                form in terms.exact
-                or (bool(prefixes) and form.startswith(prefixes))
-                or (bool(terms.stems) and not is_stop_word(form) and not terms.stems.isdisjoint(stems(form, strategy)))
-            )
-        return found
+        form = normalize(word)
+        return (
+            form in terms.exact
+            or (bool(prefixes) and form.startswith(prefixes))
+            or (bool(terms.stems) and not is_stop_word(form) and not terms.stems.isdisjoint(stems(form, strategy)))
+        )
 
-    return matches
+    return Remembered(matches)
 
 
 def _public(stored: dict[str, Any]) -> dict[str, Any]:

@@ -42,11 +42,32 @@ class _Words:
     hits: list[int]
 
 
+class Remembered:
+    """A matcher that decides each distinct word once. Share one across the hits of
+    a query: they have most of their words in common, and a dictionary lookup is
+    far cheaper than running the analysis again."""
+
+    def __init__(self, decide: Matcher) -> None:
+        self._decide = decide
+        self._seen: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        return self.verdicts((word,))[word]
+
+    def verdicts(self, words: Iterable[str]) -> dict[str, bool]:
+        seen = self._seen
+        for word in words:
+            if word not in seen:
+                seen[word] = bool(self._decide(word))
+        return seen
+
+
 def _words(text: str, matches: Matcher) -> _Words:
-    """Tokenize once; ask the matcher once per distinct word, since words repeat."""
+    """Tokenize once; decide each distinct word once."""
     found = list(iter_words(text))
     texts = [m.group() for m in found]
-    verdicts = {word: bool(matches(word)) for word in dict.fromkeys(texts)}
+    memo = matches if isinstance(matches, Remembered) else Remembered(matches)
+    verdicts = memo.verdicts(dict.fromkeys(texts))
     hits = [i for i, word in enumerate(texts) if verdicts[word]]
     return _Words([m.start() for m in found], [m.end() for m in found], texts, hits)
 
