@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from whoosh.analysis import Analyzer
 
-from .filters import NormalizeFilter, StemFilter, StopFilter
+from .filters import NormalizeStep, StemStep, StopStep, WordChain
 from .stemming import DEFAULT_STRATEGY
 from .tokenizer import ArabicTokenizer
 
 
 def exact_analyzer() -> Analyzer:
-    return ArabicTokenizer() | NormalizeFilter(alternatives=True)
+    return ArabicTokenizer() | WordChain(NormalizeStep(alternatives=True))
 
 
 def stem_analyzer(strategy: str = DEFAULT_STRATEGY) -> Analyzer:
-    return ArabicTokenizer() | NormalizeFilter() | StopFilter() | StemFilter(strategy)
+    return ArabicTokenizer() | WordChain(NormalizeStep(), StopStep(), StemStep(strategy))

@@ -1,14 +1,15 @@
-"""Whoosh filters of the Arabic chain. Each changes ``token.text`` only; the
-character offsets stay those of the original text, so highlights land on the
-original, diacritized word.
+"""The per-word steps of the Arabic chain, and the one Whoosh filter that runs
+them. Each step changes a word's text only; the character offsets stay those of
+the original text, so highlights land on the original, diacritized word.
 
-Filters hold nothing but plain settings: they are pickled with the schema.
-Caches live at module level in the functions they call.
+Steps hold nothing but plain settings: they are pickled with the schema.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 
 from whoosh.analysis import Filter, Token
 
@@ -16,36 +17,22 @@ from .normalize import normalize, normalize_forms
 from .stemming import DEFAULT_STRATEGY, STRATEGIES, stems
 from .stopwords import is_stop_word
 
+# A form of a word and whether it is a stop word (kept only when the caller keeps stops).
+Form = tuple[str, bool]
 
-class _RewritingFilter(Filter):
-    """A filter that replaces each token's text by zero, one or several texts.
 
-    Several texts share the token's position (alternatives, as synonyms do). A
-    dropped token's gap is closed, so that a phrase query (analyzed the same
-    way) still sees adjacent words.
-    """
+class WordStep:
+    """One step of the chain: a word's text in, zero, one or several texts out."""
 
     def texts(self, token: Token) -> tuple[str, ...]:
         raise NotImplementedError
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
-        pos = seen = None
-        for token in tokens:
-            texts = self.texts(token)
-            if not texts:
-                continue
-            if token.positions:
-                if token.pos != seen:  # alternatives arriving at one position stay together
-                    seen = token.pos
-                    pos = token.pos if pos is None else pos + 1
-                token.pos = pos
-            for text in texts:
-                token.text = text
-                yield token
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and vars(other) == vars(self)
 
 
-class NormalizeFilter(_RewritingFilter):
-    """Replace the text by its normalized form; drop tokens that normalize to
+class NormalizeStep(WordStep):
+    """Replace the text by its normalized form; drop words that normalize to
     nothing (a lone tatweel or diacritic).
 
     With ``alternatives``, a word with a superscript alef also gives its spelling
@@ -57,15 +44,12 @@ class NormalizeFilter(_RewritingFilter):
     def __init__(self, alternatives: bool = False) -> None:
         self.alternatives = alternatives
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.alternatives == self.alternatives  # type: ignore[attr-defined]
-
     def texts(self, token: Token) -> tuple[str, ...]:
         forms = normalize_forms(token.text) if self.alternatives else (normalize(token.text),)
         return tuple(form for form in forms if form)
 
 
-class StopFilter(_RewritingFilter):
+class StopStep(WordStep):
     """Drop Arabic stop words (or, when the caller keeps stops, mark them)."""
 
     def texts(self, token: Token) -> tuple[str, ...]:
@@ -73,7 +57,7 @@ class StopFilter(_RewritingFilter):
         return () if token.stopped and token.removestops else (token.text,)
 
 
-class StemFilter(_RewritingFilter):
+class StemStep(WordStep):
     """Replace each word by its stems; several stems share the word's position."""
 
     def __init__(self, strategy: str = DEFAULT_STRATEGY) -> None:
@@ -81,8 +65,78 @@ class StemFilter(_RewritingFilter):
             raise ValueError(f"unknown stemming strategy {strategy!r}; choose one of {STRATEGIES}")
         self.strategy = strategy
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.strategy == self.strategy  # type: ignore[attr-defined]
-
     def texts(self, token: Token) -> tuple[str, ...]:
         return (token.text,) if token.stopped else stems(token.text, self.strategy)
+
+
+class WordChain(Filter):
+    """The steps run one after the other on each word, as one filter.
+
+    A word's forms depend on the word alone, so they are computed once per
+    distinct word and remembered. Several forms share the word's position
+    (alternatives, as synonyms do); a word with no form leaves no gap, so that
+    a phrase query (analyzed the same way) still sees adjacent words.
+    """
+
+    MEMO_WORDS = 1 << 18
+
+    def __init__(self, *steps: WordStep) -> None:
+        self.steps = steps
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.steps == self.steps  # type: ignore[attr-defined]
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"steps": self.steps}  # the memo is rebuilt, not pickled
+
+    @property
+    def forms(self) -> Callable[[str, bool], tuple[Form, ...]]:
+        """``forms(word, removestops)``: the word's forms, remembered per word."""
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            memo = self.__dict__["_memo"] = lru_cache(maxsize=self.MEMO_WORDS)(self._compose)
+        return memo
+
+    def _compose(self, word: str, removestops: bool) -> tuple[Form, ...]:
+        token = Token(removestops=removestops)
+        token.stopped = False
+        forms: list[Form] = []
+        self._apply(0, token, word, forms)
+        return tuple(forms)
+
+    def _apply(self, step: int, token: Token, text: str, forms: list[Form]) -> None:
+        # Depth first: a later step sees what the earlier ones said of this very text.
+        if step == len(self.steps):
+            forms.append((text, token.stopped))
+            return
+        token.text = text
+        for result in self.steps[step].texts(token):
+            self._apply(step + 1, token, result, forms)
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
+        forms_of = self.forms
+        pos = None
+        for token in tokens:
+            forms = forms_of(token.text, token.removestops)
+            if not forms:
+                continue
+            if token.positions:
+                pos = token.pos if pos is None else pos + 1
+                token.pos = pos
+            for token.text, token.stopped in forms:
+                yield token
+
+    def positions(self, words: Iterable[str]) -> dict[str, list[int]]:
+        """Each form's positions in a text already split into words, by the rule
+        of ``__call__`` (one position per word that keeps a form); the indexer's
+        fast path, with no token objects."""
+        forms_of = self.forms
+        found: defaultdict[str, list[int]] = defaultdict(list)
+        pos = None
+        for index, word in enumerate(words):
+            forms = forms_of(word, True)
+            if forms:
+                pos = index if pos is None else pos + 1
+                for text, _ in forms:
+                    found[text].append(pos)
+        return found
