@@ -14,6 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 from whoosh import index as whoosh_index
 
+from .bulk import BulkWriter
 from .bundled import sample_sources
 from .errors import SourceError
 from .report import IngestReport, Problem
@@ -23,8 +24,7 @@ from .sources import iter_documents, total_bytes
 from .storage import IndexMeta, directory_size, new_building_dir, publish, utc_now, write_lock
 from .vocabulary import Vocabulary
 
-# Below this much input one process is faster than starting workers (measured:
-# 2 workers index 5,000 hadith, 6 MB, in about 0.6 of the time one process takes).
+# Below this much input one process is faster than starting workers.
 MULTIPROCESS_MIN_BYTES = 1024 * 1024
 
 
@@ -100,9 +100,8 @@ def _write(
     progress: bool,
     vocabulary: Vocabulary,
 ) -> tuple[int, Counter[str]]:
-    ix = whoosh_index.create_in(str(building), build_schema(settings.stemmer))
-    procs = _procs(settings, input_bytes)
-    writer = ix.writer(procs=procs, limitmb=settings.limitmb, multisegment=procs > 1)
+    whoosh_index.create_in(str(building), build_schema(settings.stemmer)).close()
+    writer = BulkWriter(building, _procs(settings, input_bytes), settings.limitmb)
     collections: Counter[str] = Counter()
     # tqdm turns itself off when stderr is not a terminal (disable=None).
     bar = tqdm(
@@ -117,18 +116,14 @@ def _write(
     try:
         with bar:
             for doc in iter_documents(paths, report, field_map):
-                writer.add_document(**document_fields(doc))
-                vocabulary.add(doc.title)
-                vocabulary.add(doc.text)
+                writer.add(document_fields(doc))
                 collections[doc.collection] += 1
                 bar.update(report.bytes_read - bar.n)
                 bar.set_postfix(docs=collections.total(), refresh=False)
-        writer.commit()
+        vocabulary.add_words(writer.commit())
     except BaseException:
         writer.cancel()
         raise
-    finally:
-        ix.close()
     return collections.total(), collections
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 from .analysis.normalize import clean, normalize
@@ -26,10 +27,15 @@ class Vocabulary:
 
     def add(self, text: str, times: int = 1) -> None:
         """Count the words of ``text``; ``times=-1`` takes a removed text's words back out."""
-        for match in iter_words(text):
-            written = clean(match.group())
+        self.add_words(Counter(match.group() for match in iter_words(text)), times)
+
+    def add_words(self, words: Mapping[str, int], times: int = 1) -> None:
+        """Count words already split out of a text (as read, with their marks),
+        given with how often each occurs."""
+        for word, count in words.items():
+            written = clean(word)
             if written:
-                self.counts[normalize(written), written] += times
+                self.counts[normalize(written), written] += count * times
 
     def words(self) -> dict[str, tuple[str, int]]:
         """normalized form -> (its most frequent written form, total occurrences)."""

@@ -1,0 +1,293 @@
+"""Writing a new index in bulk, several processes each writing their own segments.
+
+Whoosh's writer runs each field's analyzer separately, then pickles, sorts and
+re-reads every posting before it writes it. A new index needs none of that:
+here each text is split into words once for both of its views, each distinct
+word's forms come from the chain's memo, documents arrive in order, so each
+term's postings are already sorted when they are gathered in memory, and the
+segment is written term by term through Whoosh's own codec. The result is the
+index Whoosh's writer makes (the tests compare them).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import traceback
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.codec import default_codec
+from whoosh.fields import FieldType
+from whoosh.filedb.filestore import Storage
+from whoosh.formats import Positions
+
+from .analysis import ArabicTokenizer, iter_words
+from .analysis.filters import WordChain
+from .schema import TEXT_FIELDS
+
+# Documents travel to the worker processes in batches of this many.
+BATCH = 100
+# Rough memory of one gathered posting (a tuple, an int and a small bytes object).
+_POSTING_BYTES = 120
+
+
+class SegmentBuilder:
+    """One new segment: documents in, postings gathered in memory, written on ``finish``."""
+
+    def __init__(self, ix: whoosh_index.Index) -> None:
+        self.storage: Storage = ix.storage
+        self.schema = ix.schema
+        self.codec = default_codec()
+        self.segment = self.codec.new_segment(self.storage, ix.indexname)
+        self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
+        # field -> term -> [(docnum, weight, encoded positions)], in docnum order
+        self.postings: defaultdict[str, dict[Any, list[tuple[int, float, bytes]]]] = defaultdict(dict)
+        self.lengths: defaultdict[str, dict[int, int]] = defaultdict(dict)
+        # How often each word is written, as read (for the index's vocabulary).
+        self.words: Counter[str] = Counter()
+        self.docnum = 0
+        self.posting_count = 0
+        self._single: dict[int, bytes] = {}
+        self._chains = {name: chain for name, field in self.schema.items() if (chain := _chain_of(field))}
+
+    def add(self, fields: Mapping[str, object]) -> None:
+        """Add one document (the values of :func:`~indexer.schema.document_fields`)."""
+        docnum = self.docnum
+        split: dict[str, list[str]] = {}
+        for name in TEXT_FIELDS:
+            if name in fields:
+                self.words.update(self._split(split, fields[name]))  # type: ignore[arg-type]
+        self.perdoc.start_doc(docnum)
+        for name in sorted(fields):
+            value = fields[name]
+            if value is None:
+                continue
+            field = self.schema[name]
+            length = 0
+            if field.indexed:
+                length = self._index(name, field, value, split)
+            self.perdoc.add_field(name, field, value if field.stored else None, length)
+            if field.column_type:
+                self.perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        self.perdoc.finish_doc()
+        self.docnum += 1
+
+    def _split(self, split: dict[str, list[str]], text: str) -> list[str]:
+        words = split.get(text)
+        if words is None:
+            words = split[text] = [match.group() for match in iter_words(text)]
+        return words
+
+    def _index(self, name: str, field: FieldType, value: Any, split: dict[str, list[str]]) -> int:
+        terms = self.postings[name]
+        docnum = self.docnum
+        chain = self._chains.get(name)
+        length = 0
+        if chain is None:
+            items = list(field.index(value))
+        else:
+            boost = field.format.field_boost
+            found = chain.positions(self._split(split, value))
+            items = [(text, len(pos), len(pos) * boost, self._encode(field, pos)) for text, pos in found.items()]
+        for term, freq, weight, vbytes in items:
+            postings = terms.get(term)
+            if postings is None:
+                postings = terms[term] = []
+            postings.append((docnum, weight, vbytes))
+            length += freq
+        self.posting_count += len(items)
+        if not field.scorable:
+            return 0
+        self.lengths[name][docnum] = length
+        return length
+
+    def _encode(self, field: FieldType, positions: list[int]) -> bytes:
+        # Most words occur once in a document: their few encodings are reused.
+        if len(positions) > 1:
+            return field.format.encode(positions)
+        vbytes = self._single.get(positions[0])
+        if vbytes is None:
+            vbytes = self._single[positions[0]] = field.format.encode(positions)
+        return vbytes
+
+    @property
+    def memory(self) -> int:
+        """A rough estimate of the bytes gathered so far."""
+        return self.posting_count * _POSTING_BYTES
+
+    def finish(self) -> Any:
+        """Write the postings and close the segment; returns Whoosh's segment object."""
+        self.perdoc.close()
+        writer = self.codec.field_writer(self.storage, self.segment)
+        for name in sorted(self.postings):
+            field = self.schema[name]
+            lengths = self.lengths.get(name, {})
+            writer.start_field(name, field)
+            terms = self.postings[name]
+            for term in sorted(terms):
+                writer.start_term(term.encode("utf-8") if isinstance(term, str) else term)
+                for docnum, weight, vbytes in terms[term]:
+                    writer.add(docnum, weight, vbytes, lengths.get(docnum, 0))
+                writer.finish_term()
+            writer.finish_field()
+        writer.close()
+        self.segment.set_doc_count(self.docnum)
+        if self.segment.should_assemble():
+            self.segment.create_compound_file(self.storage)
+            self.segment.compound = True
+        return self.segment
+
+
+def _chain_of(field: FieldType) -> WordChain | None:
+    """The field's word chain, when it records positions and its analyzer is
+    our tokenizer followed by one."""
+    items = getattr(getattr(field, "analyzer", None), "items", None)
+    if (
+        type(field.format) is Positions
+        and items
+        and len(items) == 2
+        and isinstance(items[0], ArabicTokenizer)
+        and isinstance(items[1], WordChain)
+    ):
+        return items[1]
+    return None
+
+
+class _Segments:
+    """Segments written one after another, a new one whenever the memory limit is reached."""
+
+    def __init__(self, ix: whoosh_index.Index, limitmb: int) -> None:
+        self.ix = ix
+        self.limit = limitmb * 1024 * 1024
+        self.builder: SegmentBuilder | None = None
+        self.segments: list[Any] = []
+        self.words: Counter[str] = Counter()
+
+    def add(self, fields: Mapping[str, object]) -> None:
+        if self.builder is None:
+            self.builder = SegmentBuilder(self.ix)
+        self.builder.add(fields)
+        if self.builder.memory > self.limit:
+            self._close()
+
+    def _close(self) -> None:
+        if self.builder is not None:
+            self.segments.append(self.builder.finish())
+            self.words.update(self.builder.words)
+            self.builder = None
+
+    def finish(self) -> tuple[list[Any], Counter[str]]:
+        self._close()
+        return self.segments, self.words
+
+
+def _work(index_dir: str, limitmb: int, jobs: Any, results: Any) -> None:
+    """A worker process: index the batches it takes until it takes ``None``."""
+    try:
+        series = _Segments(whoosh_index.open_dir(index_dir), limitmb)
+        while (batch := jobs.get()) is not None:
+            for fields in batch:
+                series.add(fields)
+        results.put((*series.finish(), None))
+    except BaseException as error:  # the parent reports it; nothing else would see it
+        results.put(([], Counter(), (f"{type(error).__name__}: {error}", traceback.format_exc())))
+
+
+class BulkWriter:
+    """Adds documents to a new, empty index, in ``procs`` processes, and commits
+    all their segments at once."""
+
+    def __init__(self, index_dir: Path, procs: int = 1, limitmb: int = 256) -> None:
+        self.ix = whoosh_index.open_dir(str(index_dir))
+        self.batch: list[Mapping[str, object]] = []
+        self.local: _Segments | None = None
+        self.workers: list[Any] = []
+        if procs <= 1:
+            self.local = _Segments(self.ix, limitmb)
+            return
+        # fork: the workers start at once, with the parent's modules loaded and
+        # nothing re-imported (spawn would re-run an unguarded main script).
+        context = multiprocessing.get_context("fork")
+        self.jobs = context.Queue(procs * 4)
+        self.results = context.Queue()
+        self.workers = [
+            context.Process(target=_work, args=(str(index_dir), limitmb, self.jobs, self.results), daemon=True)
+            for _ in range(procs)
+        ]
+        for worker in self.workers:
+            worker.start()
+
+    def add(self, fields: Mapping[str, object]) -> None:
+        if self.local is not None:
+            self.local.add(fields)
+            return
+        self.batch.append(fields)
+        if len(self.batch) >= BATCH:
+            self._send(self.batch)
+            self.batch = []
+
+    def _send(self, item: object) -> None:
+        while True:
+            try:
+                self.jobs.put(item, timeout=1)
+                return
+            except queue.Full:
+                pass
+            if any(worker.exitcode is not None for worker in self.workers):
+                self._result()  # a worker stopped before it was told to: it says why
+                raise RuntimeError("an indexing process stopped early")
+
+    def _result(self) -> tuple[list[Any], Counter[str]]:
+        """The next report of a worker: its segments and word counts, or its failure."""
+        while True:
+            try:
+                done, counted, error = self.results.get(timeout=1)
+                break
+            except queue.Empty:
+                for worker in self.workers:
+                    if worker.exitcode not in (None, 0):
+                        raise RuntimeError(f"an indexing process died (exit code {worker.exitcode})") from None
+        if error:
+            failure = RuntimeError(f"an indexing process failed: {error[0]}")
+            failure.add_note(error[1])
+            raise failure
+        return done, counted
+
+    def commit(self) -> Counter[str]:
+        """Write the table of contents that makes the segments the index; returns
+        how often each word was written."""
+        if self.local is not None:
+            segments, words = self.local.finish()
+        else:
+            segments, words = self._gather()
+        generation = self.ix.latest_generation() + 1
+        whoosh_index.TOC(self.ix.schema, segments, generation).write(self.ix.storage, self.ix.indexname)
+        whoosh_index.clean_files(self.ix.storage, self.ix.indexname, generation, segments)
+        self.ix.close()
+        return words
+
+    def _gather(self) -> tuple[list[Any], Counter[str]]:
+        if self.batch:
+            self._send(self.batch)
+        for _ in self.workers:
+            self._send(None)
+        segments: list[Any] = []
+        words: Counter[str] = Counter()
+        for _ in self.workers:
+            done, counted = self._result()
+            segments += done
+            words.update(counted)
+        for worker in self.workers:
+            worker.join()
+        return segments, words
+
+    def cancel(self) -> None:
+        """Stop the workers; the caller removes the half-written index."""
+        for worker in self.workers:
+            worker.kill()
+            worker.join()
+        self.ix.close()
