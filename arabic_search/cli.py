@@ -169,16 +169,18 @@ def update(
 @click.option("--host", help="Address to listen on [env ARABIC_SEARCH_HOST; default 127.0.0.1: this machine only].")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port [env ARABIC_SEARCH_PORT; default 5000].")
 @click.option(
-    "--threads", type=click.IntRange(min=1), help="Worker threads [env ARABIC_SEARCH_THREADS; default one per core]."
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes [env ARABIC_SEARCH_WORKERS; default one per core].",
 )
 @click.option("--debug", is_flag=True, help="Flask's development server with the reloader, for working on the code.")
-def serve(index_dir: Path | None, host: str | None, port: int | None, threads: int | None, debug: bool) -> None:
+def serve(index_dir: Path | None, host: str | None, port: int | None, workers: int | None, debug: bool) -> None:
     """Serve the search page and the JSON API.
 
     With no index at the default location, the bundled sample is indexed first,
     so that a new install has something to search.
     """
-    settings = _settings(index_dir=index_dir, host=host, port=port, threads=threads)
+    settings = _settings(index_dir=index_dir, host=host, port=port, workers=workers)
     chosen = index_dir is not None or os.environ.get("ARABIC_SEARCH_INDEX")
     with _user_errors():
         try:
@@ -188,8 +190,8 @@ def serve(index_dir: Path | None, host: str | None, port: int | None, threads: i
                 raise
             click.echo(f"no index at {settings.index_dir} yet: indexing the bundled sample first", err=True)
             build_index(settings=settings, progress=True)
-    click.echo(f"serving {settings.index_dir} on http://{settings.host}:{settings.port}/ (Ctrl-C stops)", err=True)
-    serve_app(settings, debug=debug)
+        click.echo(f"serving {settings.index_dir} on http://{settings.host}:{settings.port}/ (Ctrl-C stops)", err=True)
+        serve_app(settings, debug=debug)
 
 
 @main.command()

@@ -27,10 +27,8 @@ class Settings:
     stemmer: str = _setting(DEFAULT_STRATEGY, "ARABIC_SEARCH_STEMMER", f"stemming strategy: {', '.join(STRATEGIES)}")
     host: str = _setting("127.0.0.1", "ARABIC_SEARCH_HOST", "address the web server listens on")
     port: int = _setting(5000, "ARABIC_SEARCH_PORT", "port the web server listens on")
-    # Measured with wrk on 2 cores: 2 threads serve 186 requests/s, 4 threads 159, 8
-    # threads 146 (searching is Python work that holds the GIL; more threads only contend).
-    threads: int = _setting(
-        os.cpu_count() or 2, "ARABIC_SEARCH_THREADS", "web server worker threads (default: one per core)"
+    workers: int = _setting(
+        os.cpu_count() or 2, "ARABIC_SEARCH_WORKERS", "web server worker processes (default: one per core)"
     )
     rate_limit: int = _setting(
         600, "ARABIC_SEARCH_RATE_LIMIT", "searches per minute per client address; 0 turns the limit off"
@@ -61,8 +59,8 @@ class Settings:
             raise ValueError(f"stemmer must be one of {', '.join(STRATEGIES)}, not {self.stemmer!r}")
         if self.procs < 0 or self.limitmb < 16:
             raise ValueError("procs must be >= 0 and limitmb >= 16")
-        if not 0 < self.port < 65536 or self.threads < 1 or self.rate_limit < 0:
-            raise ValueError("port must be 1-65535, threads at least 1, rate_limit 0 or more")
+        if not 0 < self.port < 65536 or self.workers < 1 or self.rate_limit < 0:
+            raise ValueError("port must be 1-65535, workers at least 1, rate_limit 0 or more")
 
 
 def _convert(name: str, kind: type, raw: str) -> Any:

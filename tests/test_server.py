@@ -1,8 +1,9 @@
-"""The real server: `arabic-search serve` (waitress) answering over HTTP."""
+"""The real server: `arabic-search serve` (gunicorn) answering over HTTP."""
 
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -29,7 +30,7 @@ def test_serves_pages_and_api_over_http(web_index, tmp_path):
         assert data["total"] == 25 and len(data["hits"]) == 3
         status, headers, body = get(base + "/?" + urllib.parse.urlencode({"q": "الاعمال"}))
         assert status == 200 and "<mark>الْأَعْمَالُ</mark>" in body.decode("utf-8")
-        assert headers["Server"] == "arabic-search"
+        assert "/" not in headers["Server"]  # no server version for scanners
         status, _, body = get(base + "/api/documents/nothing")
         assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
         status, _, body = get(base + "/static/search.js")
@@ -73,3 +74,27 @@ def test_serve_with_a_missing_chosen_index_says_so(tmp_path):
     )
     assert result.returncode == 2
     assert "no index at" in result.stderr and "arabic-search index" in result.stderr
+
+
+def test_serve_on_a_port_in_use_says_so(web_index, tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "arabic_search", "serve", "--index-dir", str(web_index), "--port", str(port)],
+            cwd=tmp_path,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+
+
+def test_each_worker_allows_its_share_of_the_rate_limit():
+    from indexer.settings import Settings
+    from web.server import worker_settings
+
+    assert worker_settings(Settings.load(rate_limit=600, workers=2)).rate_limit == 300
+    assert worker_settings(Settings.load(rate_limit=5, workers=2)).rate_limit == 3
+    assert worker_settings(Settings.load(rate_limit=0, workers=4)).rate_limit == 0
