@@ -283,6 +283,7 @@ class BulkWriter:
             words.update(counted)
         for worker in self.workers:
             worker.join()
+        self._close_queues()
         return segments, words
 
     def cancel(self) -> None:
@@ -290,4 +291,12 @@ class BulkWriter:
         for worker in self.workers:
             worker.kill()
             worker.join()
+        if self.workers:
+            # Batches no worker will read must not hold the process at exit.
+            self.jobs.cancel_join_thread()
+            self._close_queues()
         self.ix.close()
+
+    def _close_queues(self) -> None:
+        self.jobs.close()
+        self.results.close()

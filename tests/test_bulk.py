@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
 
-from conftest import write_corpus
+from conftest import ROOT, write_corpus
 from indexer import Settings, build_index
 from indexer.bulk import BulkWriter, SegmentBuilder
 from indexer.report import IngestReport
@@ -145,3 +147,25 @@ def test_a_failing_worker_fails_the_build_and_publishes_nothing(tmp_path, monkey
         build_index([tmp_path / "docs.jsonl"], tmp_path / "bulk", settings=Settings.load(procs=2))
     assert not (tmp_path / "bulk" / CURRENT).exists()
     assert [p for p in (tmp_path / "bulk").iterdir() if p.is_dir()] == []
+
+
+def test_after_a_failed_build_the_process_exits(tmp_path):
+    # Batches left in the job queue once the workers are gone must not keep the
+    # interpreter waiting at exit (multiprocessing joins its queue threads).
+    lines = [json.dumps({"id": f"d{i}", "text": f"نص رقم {i}"}, ensure_ascii=False) for i in range(1500)]
+    (tmp_path / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    script = f"""
+import sys
+from indexer import Settings, build_index
+from indexer.bulk import SegmentBuilder
+def broken(self, fields):
+    raise ValueError("the analysis broke")
+SegmentBuilder.add = broken
+try:
+    build_index([{str(tmp_path / "docs.jsonl")!r}], {str(tmp_path / "ix")!r}, settings=Settings.load(procs=2))
+except RuntimeError as error:
+    print("failed:", error)
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "failed: an indexing process failed: ValueError: the analysis broke" in result.stdout
