@@ -63,15 +63,20 @@ def test_serve_without_an_index_builds_the_bundled_sample_first(tmp_path):
     assert (tmp_path / "index_data" / "CURRENT").is_file()
 
 
-def test_serve_with_a_missing_chosen_index_says_so(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "arabic_search", "serve", "--index-dir", str(tmp_path / "nope")],
-        cwd=tmp_path,
+def serve_and_fail(cwd, *args: str) -> subprocess.CompletedProcess:
+    """``arabic-search serve ARGS`` expected to stop at once, with what it printed."""
+    return subprocess.run(
+        [sys.executable, "-m", "arabic_search", "serve", *args],
+        cwd=cwd,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_serve_with_a_missing_chosen_index_says_so(tmp_path):
+    result = serve_and_fail(tmp_path, "--index-dir", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert "no index at" in result.stderr and "arabic-search index" in result.stderr
 
@@ -79,14 +84,7 @@ def test_serve_with_a_missing_chosen_index_says_so(tmp_path):
 def test_serve_on_a_port_in_use_says_so(web_index, tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        result = subprocess.run(
-            [sys.executable, "-m", "arabic_search", "serve", "--index-dir", str(web_index), "--port", str(port)],
-            cwd=tmp_path,
-            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = serve_and_fail(tmp_path, "--index-dir", str(web_index), "--port", str(port))
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
 
