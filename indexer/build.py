@@ -24,7 +24,9 @@ from .sources import iter_documents, total_bytes
 from .storage import IndexMeta, directory_size, new_building_dir, publish, utc_now, write_lock
 from .vocabulary import Vocabulary
 
-# Below this much input one process is faster than starting workers.
+# From about this much input, worker processes pay for their start (measured on
+# 2 cores: 800 hadith, 1 MB, 1.98 s in one process, 1.48 s in two; 3,000
+# hadith, 3.8 MB, 6.1 s and 3.8 s).
 MULTIPROCESS_MIN_BYTES = 1024 * 1024
 
 
