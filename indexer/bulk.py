@@ -25,8 +25,9 @@ from whoosh.fields import FieldType
 from whoosh.filedb.filestore import Storage
 from whoosh.formats import Positions
 
-from .analysis import ArabicTokenizer, iter_words
+from .analysis import ArabicTokenizer, split_words
 from .analysis.filters import WordChain
+from .postings import field_writer
 from .schema import TEXT_FIELDS
 
 # Documents travel to the worker processes in batches of this many.
@@ -44,14 +45,14 @@ class SegmentBuilder:
         self.codec = default_codec()
         self.segment = self.codec.new_segment(self.storage, ix.indexname)
         self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
-        # field -> term -> [(docnum, weight, encoded positions)], in docnum order
-        self.postings: defaultdict[str, dict[Any, list[tuple[int, float, bytes]]]] = defaultdict(dict)
+        # field -> term -> [docnum, weight, encoded positions, docnum, ...], in docnum order
+        self.postings: defaultdict[str, dict[Any, list[Any]]] = defaultdict(dict)
         self.lengths: defaultdict[str, dict[int, int]] = defaultdict(dict)
         # How often each word is written, as read (for the index's vocabulary).
         self.words: Counter[str] = Counter()
         self.docnum = 0
         self.posting_count = 0
-        self._single: dict[int, bytes] = {}
+        self._single = _SinglePositions()
         self._chains = {name: chain for name, field in self.schema.items() if (chain := _chain_of(field))}
 
     def add(self, fields: Mapping[str, object]) -> None:
@@ -79,7 +80,7 @@ class SegmentBuilder:
     def _split(self, split: dict[str, list[str]], text: str) -> list[str]:
         words = split.get(text)
         if words is None:
-            words = split[text] = [match.group() for match in iter_words(text)]
+            words = split[text] = split_words(text)
         return words
 
     def _index(self, name: str, field: FieldType, value: Any, split: dict[str, list[str]]) -> int:
@@ -91,28 +92,25 @@ class SegmentBuilder:
             items = list(field.index(value))
         else:
             boost = field.format.field_boost
-            found = chain.positions(self._split(split, value))
-            items = [(text, len(pos), len(pos) * boost, self._encode(field, pos)) for text, pos in found.items()]
+            encode = field.format.encode
+            # Most words occur once in a document: their few encodings are reused.
+            single = self._single
+            items = [
+                (text, len(pos), len(pos) * boost, single[pos[0]] if len(pos) == 1 else encode(pos))
+                for text, pos in chain.positions(self._split(split, value)).items()
+            ]
         for term, freq, weight, vbytes in items:
             postings = terms.get(term)
             if postings is None:
-                postings = terms[term] = []
-            postings.append((docnum, weight, vbytes))
+                terms[term] = [docnum, weight, vbytes]
+            else:
+                postings += (docnum, weight, vbytes)
             length += freq
         self.posting_count += len(items)
         if not field.scorable:
             return 0
         self.lengths[name][docnum] = length
         return length
-
-    def _encode(self, field: FieldType, positions: list[int]) -> bytes:
-        # Most words occur once in a document: their few encodings are reused.
-        if len(positions) > 1:
-            return field.format.encode(positions)
-        vbytes = self._single.get(positions[0])
-        if vbytes is None:
-            vbytes = self._single[positions[0]] = field.format.encode(positions)
-        return vbytes
 
     @property
     def memory(self) -> int:
@@ -122,16 +120,22 @@ class SegmentBuilder:
     def finish(self) -> Any:
         """Write the postings and close the segment; returns Whoosh's segment object."""
         self.perdoc.close()
-        writer = self.codec.field_writer(self.storage, self.segment)
+        writer = field_writer(self.storage, self.segment)
         for name in sorted(self.postings):
             field = self.schema[name]
-            lengths = self.lengths.get(name, {})
+            lengths = self.lengths.get(name)
             writer.start_field(name, field)
             terms = self.postings[name]
             for term in sorted(terms):
+                postings = terms[term]
+                docnums = postings[0::3]
                 writer.start_term(term.encode("utf-8") if isinstance(term, str) else term)
-                for docnum, weight, vbytes in terms[term]:
-                    writer.add(docnum, weight, vbytes, lengths.get(docnum, 0))
+                writer.add_all(
+                    docnums,
+                    postings[1::3],
+                    postings[2::3],
+                    list(map(lengths.__getitem__, docnums)) if lengths else [0] * len(docnums),
+                )
                 writer.finish_term()
             writer.finish_field()
         writer.close()
@@ -140,6 +144,14 @@ class SegmentBuilder:
             self.segment.create_compound_file(self.storage)
             self.segment.compound = True
         return self.segment
+
+
+class _SinglePositions(dict[int, bytes]):
+    """The encoding of one position (every chained field uses Whoosh's Positions format)."""
+
+    def __missing__(self, pos: int) -> bytes:
+        vbytes = self[pos] = Positions().encode([pos])
+        return vbytes
 
 
 def _chain_of(field: FieldType) -> WordChain | None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .analysis.normalize import clean, normalize
-from .analysis.tokenizer import iter_words
+from .analysis.tokenizer import split_words
 
 VOCABULARY = "vocabulary.json"
 
@@ -27,7 +27,7 @@ class Vocabulary:
 
     def add(self, text: str, times: int = 1) -> None:
         """Count the words of ``text``; ``times=-1`` takes a removed text's words back out."""
-        self.add_words(Counter(match.group() for match in iter_words(text)), times)
+        self.add_words(Counter(split_words(text)), times)
 
     def add_words(self, words: Mapping[str, int], times: int = 1) -> None:
         """Count words already split out of a text (as read, with their marks),

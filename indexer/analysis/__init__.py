@@ -5,7 +5,7 @@ from .analyzers import exact_analyzer, stem_analyzer
 from .explain import WordAnalysis, explain
 from .stemming import DEFAULT_STRATEGY, STRATEGIES, stems
 from .stopwords import is_stop_word
-from .tokenizer import ArabicTokenizer, iter_words
+from .tokenizer import ArabicTokenizer, iter_words, split_words
 
 __all__ = [
     "ArabicTokenizer",
@@ -16,6 +16,7 @@ __all__ = [
     "explain",
     "is_stop_word",
     "iter_words",
+    "split_words",
     "stem_analyzer",
     "stems",
 ]

@@ -87,7 +87,7 @@ class WordChain(Filter):
         return type(other) is type(self) and other.steps == self.steps  # type: ignore[attr-defined]
 
     def __getstate__(self) -> dict[str, object]:
-        return {"steps": self.steps}  # the memo is rebuilt, not pickled
+        return {"steps": self.steps}  # the memos are rebuilt, not pickled
 
     @property
     def forms(self) -> Callable[[str, bool], tuple[Form, ...]]:
@@ -130,13 +130,30 @@ class WordChain(Filter):
         """Each form's positions in a text already split into words, by the rule
         of ``__call__`` (one position per word that keeps a form); the indexer's
         fast path, with no token objects."""
-        forms_of = self.forms
+        memo = self.__dict__.get("_kept")
+        if memo is None:
+            memo = self.__dict__["_kept"] = _KeptForms(self)
+        texts = list(map(memo.__getitem__, words))
+        kept = [forms for forms in texts if forms]
         found: defaultdict[str, list[int]] = defaultdict(list)
-        pos = None
-        for index, word in enumerate(words):
-            forms = forms_of(word, True)
-            if forms:
-                pos = index if pos is None else pos + 1
-                for text, _ in forms:
+        if kept:
+            # The first word that keeps a form keeps its index: the words before it are empty.
+            for pos, forms in enumerate(kept, texts.index(kept[0])):
+                for text in forms:
                     found[text].append(pos)
         return found
+
+
+class _KeptForms(dict[str, tuple[str, ...]]):
+    """A word's forms once stop words are removed, as a plain dictionary (its
+    lookups cost a fraction of a cached call's)."""
+
+    def __init__(self, chain: WordChain) -> None:
+        super().__init__()
+        self.chain = chain
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        if len(self) >= WordChain.MEMO_WORDS:
+            self.clear()
+        forms = self[word] = tuple(text for text, _ in self.chain._compose(word, True))
+        return forms
