@@ -27,7 +27,7 @@ from whoosh.formats import Positions
 
 from .analysis import ArabicTokenizer, split_words
 from .analysis.filters import WordChain
-from .postings import field_writer
+from .postings import FieldWriter
 from .schema import TEXT_FIELDS
 
 # Documents travel to the worker processes in batches of this many.
@@ -120,7 +120,7 @@ class SegmentBuilder:
     def finish(self) -> Any:
         """Write the postings and close the segment; returns Whoosh's segment object."""
         self.perdoc.close()
-        writer = field_writer(self.storage, self.segment)
+        writer = FieldWriter(self.codec, self.storage, self.segment)
         for name in sorted(self.postings):
             field = self.schema[name]
             lengths = self.lengths.get(name)
@@ -129,14 +129,13 @@ class SegmentBuilder:
             for term in sorted(terms):
                 postings = terms[term]
                 docnums = postings[0::3]
-                writer.start_term(term.encode("utf-8") if isinstance(term, str) else term)
-                writer.add_all(
+                writer.add_term(
+                    term.encode("utf-8") if isinstance(term, str) else term,
                     docnums,
                     postings[1::3],
                     postings[2::3],
                     list(map(lengths.__getitem__, docnums)) if lengths else [0] * len(docnums),
                 )
-                writer.finish_term()
             writer.finish_field()
         writer.close()
         self.segment.set_doc_count(self.docnum)

@@ -1,0 +1,82 @@
+"""A term written in one call is, byte for byte, what Whoosh's writer makes of
+the same postings given one by one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.codec import default_codec
+from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.formats import Positions
+
+from indexer.postings import FieldWriter
+
+POSITIONS = Positions()
+
+
+def _postings(count: int, step: int, seed: int) -> list[tuple[int, float, bytes, int]]:
+    """``count`` postings, with repeated and varied weights, values and lengths."""
+    postings = []
+    for i in range(count):
+        freq = 1 + (i * seed) % 3 if seed else 1
+        positions = [(i + k) * 2 for k in range(freq)]
+        length = 0 if seed == 2 and i % 5 == 0 else 3 + (i * 7) % 40
+        # A boost of 1.1 makes weights that float32 blocks round.
+        weight = freq * (1.1 if seed == 1 else 1.0)
+        postings.append((i * step, weight, POSITIONS.encode(positions), length))
+    return postings
+
+
+# Sizes around Whoosh's block of 128 postings: one, a few, a full block, one more, several.
+TERMS = {
+    b"a": _postings(1, 1, 0),
+    b"b": _postings(5, 3, 1),
+    b"c": _postings(128, 1, 1),
+    b"d": _postings(129, 2, 0),
+    b"e": _postings(300, 1, 2),
+    b"f": _postings(256, 4, 1),
+}
+
+
+def _write(directory: Path, schema: Schema, bulk: bool) -> dict[str, bytes]:
+    directory.mkdir()
+    ix = whoosh_index.create_in(str(directory), schema)
+    codec = default_codec()
+    segment = codec.new_segment(ix.storage, ix.indexname)
+    writer = (FieldWriter if bulk else W3FieldWriter)(codec, ix.storage, segment)
+    for name in sorted(schema.names()):
+        writer.start_field(name, schema[name])
+        for term, postings in sorted(TERMS.items()):
+            if schema[name].format.fixed_value_size() == 0:
+                postings = [(docnum, 1.0, b"", 0) for docnum, _, _, _ in postings]
+            if bulk:
+                docnums, weights, values, lengths = (list(column) for column in zip(*postings, strict=True))
+                writer.add_term(term, docnums, weights, values, lengths)
+            else:
+                writer.start_term(term)
+                for posting in postings:
+                    writer.add(*posting)
+                writer.finish_term()
+        writer.finish_field()
+    writer.close()
+    ix.close()
+    return {path.suffix: path.read_bytes() for path in directory.iterdir() if path.suffix in (".pst", ".trm")}
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        Schema(text=TEXT(phrase=True)),  # positions, scored lengths
+        Schema(id=ID(), text=TEXT(phrase=True), other=TEXT(phrase=True)),  # no values; several fields
+        Schema(number=NUMERIC()),
+    ],
+    ids=["positions", "fields", "numeric"],
+)
+def test_add_term_writes_the_bytes_whoosh_writes(tmp_path: Path, schema: Schema) -> None:
+    ours = _write(tmp_path / "bulk", schema, bulk=True)
+    whoosh = _write(tmp_path / "whoosh", schema, bulk=False)
+    assert set(ours) == {".pst", ".trm"}
+    assert ours == whoosh
