@@ -11,6 +11,7 @@ index Whoosh's writer makes (the tests compare them).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue
 import traceback
@@ -198,6 +199,10 @@ class _Segments:
 
 def _work(index_dir: str, limitmb: int, jobs: Any, results: Any) -> None:
     """A worker process: index the batches it takes until it takes ``None``."""
+    # The gathered postings are millions of objects that live until the segment
+    # is written, and make no reference cycles: the cycle collector would walk
+    # them again and again for nothing (measured: 14% of the time to gather).
+    gc.disable()
     try:
         series = _Segments(whoosh_index.open_dir(index_dir), limitmb)
         while (batch := jobs.get()) is not None:
