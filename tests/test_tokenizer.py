@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from indexer.analysis import ArabicTokenizer
-from indexer.analysis.tokenizer import MAX_TOKEN_CHARS
+from indexer.analysis.tokenizer import MAX_TOKEN_CHARS, split_words
 
 
 def words(text):
@@ -70,3 +70,11 @@ def test_tokens_are_exact_slices_of_the_input(text):
     for token in ArabicTokenizer()(text, chars=True):
         assert text[token.startchar : token.endchar] == token.text
         assert token.text.strip() == token.text and token.text
+
+
+@given(st.text(alphabet=st.sampled_from("بِسْمِ ٱللَّهِ ـ\u200f\u200cA é 3.5٫٬،")) | st.text())
+def test_the_indexers_split_gives_the_tokenizers_words(text):
+    # The bulk writer indexes split_words; queries and highlights see the tokenizer.
+    assert split_words(text) == words(text)
+    long_text = f"{text} {'ب' * (MAX_TOKEN_CHARS + 1)} {text}"
+    assert split_words(long_text) == words(long_text)
