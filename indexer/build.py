@@ -120,9 +120,10 @@ def _write(
             for doc in iter_documents(paths, report, field_map):
                 writer.add(document_fields(doc))
                 collections[doc.collection] += 1
-                bar.update(report.bytes_read - bar.n)
-                bar.set_postfix(docs=collections.total(), refresh=False)
-        vocabulary.add_words(writer.commit())
+                if not bar.disable:  # formatting the bar costs even when nobody sees it
+                    bar.update(report.bytes_read - bar.n)
+                    bar.set_postfix(docs=collections.total(), refresh=False)
+        vocabulary.merge(writer.commit())
     except BaseException:
         writer.cancel()
         raise
