@@ -30,6 +30,7 @@ from .analysis import ArabicTokenizer, split_words
 from .analysis.filters import WordChain
 from .postings import FieldWriter
 from .schema import TEXT_FIELDS
+from .vocabulary import Vocabulary
 
 # Documents travel to the worker processes in batches of this many.
 BATCH = 100
@@ -192,9 +193,13 @@ class _Segments:
             self.words.update(self.builder.words)
             self.builder = None
 
-    def finish(self) -> tuple[list[Any], Counter[str]]:
+    def finish(self) -> tuple[list[Any], Vocabulary]:
+        """The segments written, and the vocabulary of their words (made here, in
+        the worker, rather than by the parent once every worker is done)."""
         self._close()
-        return self.segments, self.words
+        vocabulary = Vocabulary()
+        vocabulary.add_words(self.words)
+        return self.segments, vocabulary
 
 
 def _work(index_dir: str, limitmb: int, jobs: Any, results: Any) -> None:
@@ -210,7 +215,7 @@ def _work(index_dir: str, limitmb: int, jobs: Any, results: Any) -> None:
                 series.add(fields)
         results.put((*series.finish(), None))
     except BaseException as error:  # the parent reports it; nothing else would see it
-        results.put(([], Counter(), (f"{type(error).__name__}: {error}", traceback.format_exc())))
+        results.put(([], Vocabulary(), (f"{type(error).__name__}: {error}", traceback.format_exc())))
 
 
 class BulkWriter:
@@ -257,8 +262,8 @@ class BulkWriter:
                 self._result()  # a worker stopped before it was told to: it says why
                 raise RuntimeError("an indexing process stopped early")
 
-    def _result(self) -> tuple[list[Any], Counter[str]]:
-        """The next report of a worker: its segments and word counts, or its failure."""
+    def _result(self) -> tuple[list[Any], Vocabulary]:
+        """The next report of a worker: its segments and vocabulary, or its failure."""
         while True:
             try:
                 done, counted, error = self.results.get(timeout=1)
@@ -273,34 +278,34 @@ class BulkWriter:
             raise failure
         return done, counted
 
-    def commit(self) -> Counter[str]:
+    def commit(self) -> Vocabulary:
         """Write the table of contents that makes the segments the index; returns
-        how often each word was written."""
+        the vocabulary of the words written."""
         if self.local is not None:
-            segments, words = self.local.finish()
+            segments, vocabulary = self.local.finish()
         else:
-            segments, words = self._gather()
+            segments, vocabulary = self._gather()
         generation = self.ix.latest_generation() + 1
         whoosh_index.TOC(self.ix.schema, segments, generation).write(self.ix.storage, self.ix.indexname)
         whoosh_index.clean_files(self.ix.storage, self.ix.indexname, generation, segments)
         self.ix.close()
-        return words
+        return vocabulary
 
-    def _gather(self) -> tuple[list[Any], Counter[str]]:
+    def _gather(self) -> tuple[list[Any], Vocabulary]:
         if self.batch:
             self._send(self.batch)
         for _ in self.workers:
             self._send(None)
         segments: list[Any] = []
-        words: Counter[str] = Counter()
+        vocabulary = Vocabulary()
         for _ in self.workers:
             done, counted = self._result()
             segments += done
-            words.update(counted)
+            vocabulary.merge(counted)
         for worker in self.workers:
             worker.join()
         self._close_queues()
-        return segments, words
+        return segments, vocabulary
 
     def cancel(self) -> None:
         """Stop the workers; the caller removes the half-written index."""

@@ -37,6 +37,10 @@ class Vocabulary:
             if written:
                 self.counts[normalize(written), written] += count * times
 
+    def merge(self, other: Vocabulary) -> None:
+        """Add the counts of another vocabulary (an indexing process's)."""
+        self.counts.update(other.counts)
+
     def words(self) -> dict[str, tuple[str, int]]:
         """normalized form -> (its most frequent written form, total occurrences)."""
         best: dict[str, tuple[str, int]] = {}
