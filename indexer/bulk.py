@@ -266,7 +266,7 @@ class BulkWriter:
         """The next report of a worker: its segments and vocabulary, or its failure."""
         while True:
             try:
-                done, counted, error = self.results.get(timeout=1)
+                done, vocabulary, error = self.results.get(timeout=1)
                 break
             except queue.Empty:
                 for worker in self.workers:
@@ -276,7 +276,7 @@ class BulkWriter:
             failure = RuntimeError(f"an indexing process failed: {error[0]}")
             failure.add_note(error[1])
             raise failure
-        return done, counted
+        return done, vocabulary
 
     def commit(self) -> Vocabulary:
         """Write the table of contents that makes the segments the index; returns
@@ -299,9 +299,9 @@ class BulkWriter:
         segments: list[Any] = []
         vocabulary = Vocabulary()
         for _ in self.workers:
-            done, counted = self._result()
+            done, theirs = self._result()
             segments += done
-            vocabulary.merge(counted)
+            vocabulary.merge(theirs)
         for worker in self.workers:
             worker.join()
         self._close_queues()
