@@ -288,6 +288,8 @@ class BulkWriter:
         generation = self.ix.latest_generation() + 1
         whoosh_index.TOC(self.ix.schema, segments, generation).write(self.ix.storage, self.ix.indexname)
         whoosh_index.clean_files(self.ix.storage, self.ix.indexname, generation, segments)
+        # The per-document writers' scratch folder (Whoosh's own writer removes it as it commits).
+        self.ix.storage.temp_storage(f"{self.ix.indexname}.tmp").destroy()
         self.ix.close()
         return vocabulary
 
