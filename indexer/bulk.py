@@ -34,7 +34,8 @@ from .vocabulary import Vocabulary
 
 # Documents travel to the worker processes in batches of this many.
 BATCH = 100
-# Rough memory of one gathered posting (a tuple, an int and a small bytes object).
+# Rough memory of one gathered posting: three list slots, a float, a docnum
+# and, unless it is one shared by many, a small bytes object.
 _POSTING_BYTES = 120
 
 

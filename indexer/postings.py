@@ -46,12 +46,20 @@ class FieldWriter(W3FieldWriter):
         postfile.write(WHOOSH3_HEADER_MAGIC)
         count = len(docnums)
         total_weight = 0.0
+        # Over the whole term, from the blocks' own figures.
+        shortest: int | None = None
+        longest = 0
         for first in range(0, count, limit):
             ids = docnums[first : first + limit]
             block_weights = array("f", weights[first : first + limit])
             total_weight += sum(block_weights)
             block_values = [value for value in values[first : first + limit] if value]
             counted = [length for length in lengths[first : first + limit] if length]
+            block_shortest = min(counted) if counted else None
+            block_longest = max(counted) if counted else 0
+            if block_shortest is not None and (shortest is None or block_shortest < shortest):
+                shortest = block_shortest
+            longest = max(longest, block_longest)
             if block_weights.count(1.0) == len(ids):
                 mini_weights: Any = None
             elif block_weights.count(block_weights[0]) == len(ids):
@@ -71,19 +79,18 @@ class FieldWriter(W3FieldWriter):
                     ids[-1],
                     max(0, max(weights[first : first + limit])),
                     level,
-                    length_to_byte(min(counted) if counted else None),
-                    length_to_byte(max(counted) if counted else 0),
+                    length_to_byte(block_shortest),
+                    length_to_byte(block_longest),
                 ),
                 2,
             )
             size = len(header) + len(data)
             postfile.write(pack_int(-size if first + limit >= count else size) + header + data)
-        counted = [length for length in lengths if length]
         info = W3TermInfo(
             weight=total_weight,
             df=count,
-            minlength=min(counted) if counted else None,
-            maxlength=max(counted) if counted else 0,
+            minlength=shortest,
+            maxlength=longest,
             maxweight=max(0, max(weights)),
             minid=docnums[0],
             maxid=docnums[-1],
