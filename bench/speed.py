@@ -60,10 +60,16 @@ def _index_child(system: str, source: str, target: str) -> None:
         build_index([source], target)
     else:
         baseline.build(Path(source), Path(target), procs=min(os.cpu_count() or 1, 4))
-    rss = max(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    )
-    print(json.dumps({"peak_rss_mb": rss / 1024}))
+    # Not getrusage(RUSAGE_SELF): Linux keeps its peak across exec, so it would
+    # report the benchmark's own memory, which grows as it runs. The workers,
+    # forked after exec, start their count afresh.
+    rss_kb = max(_own_peak_rss_kb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    print(json.dumps({"peak_rss_mb": rss_kb / 1024}))
+
+
+def _own_peak_rss_kb() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
 
 def index_once(system: str, source: Path, target: Path) -> dict[str, float]:
