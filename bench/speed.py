@@ -4,6 +4,8 @@ baseline measured side by side in the same run.
     python bench/speed.py [--sizes 5000 10000 20000 34178] [--repeats 3] [--no-http]
 
 1. indexing: seconds, documents/s, MB/s, peak memory, index size, per corpus size;
+   at the largest size also this engine without stemming and with the exact
+   view alone, to show what the stem view costs;
 2. query latency on a warm searcher: p50/p95/p99 over a fixed mix of 300+
    queries (one to three words, phrases, exclusions, prefixes, fuzzy words), with
    and without snippets;
@@ -34,20 +36,29 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from whoosh.fields import Schema
+
 BENCH = Path(__file__).parent
 sys.path.insert(0, str(BENCH.parent))
 
 import baseline  # noqa: E402
 import corpora  # noqa: E402
 
-from indexer import build_index  # noqa: E402
+from indexer import build, build_index  # noqa: E402
 from indexer.analysis.normalize import clean  # noqa: E402
 from indexer.analysis.stopwords import is_stop_word  # noqa: E402
 from indexer.analysis.tokenizer import iter_words  # noqa: E402
+from indexer.schema import STEM_SUFFIX, TEXT_FIELDS  # noqa: E402
+from indexer.settings import Settings  # noqa: E402
 from search import open_index  # noqa: E402
 
 RESULTS = BENCH / "results"
 SYSTEMS = ("ours", "baseline")
+# This engine with less analysis, indexed at the largest size only: what each part costs.
+VARIANTS = {
+    "ours-nostem": "both views, stemming off (the stem view holds the normalized word)",
+    "ours-exact": "the exact view alone (no stem fields)",
+}
 HTTP_SECONDS = 10
 HTTP_CONNECTIONS = 8
 
@@ -57,6 +68,11 @@ HTTP_CONNECTIONS = 8
 
 def _index_child(system: str, source: str, target: str) -> None:
     if system == "ours":
+        build_index([source], target)
+    elif system == "ours-nostem":
+        build_index([source], target, settings=Settings.load().with_(stemmer="none"))
+    elif system == "ours-exact":
+        _without_stem_view()
         build_index([source], target)
     else:
         baseline.build(Path(source), Path(target), procs=min(os.cpu_count() or 1, 4))
@@ -70,6 +86,22 @@ def _index_child(system: str, source: str, target: str) -> None:
 def _own_peak_rss_kb() -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
+def _without_stem_view() -> None:
+    """Leave the stem fields out of this process's builds. Not a setting of the
+    engine, whose search needs both views: only this measurement uses it."""
+    full_schema, full_fields = build.build_schema, build.document_fields
+    stem_fields = {name + STEM_SUFFIX for name in TEXT_FIELDS}
+
+    def schema(stemmer: str) -> Schema:
+        found = full_schema(stemmer)
+        for name in stem_fields:
+            found.remove(name)
+        return found
+
+    build.build_schema = schema
+    build.document_fields = lambda doc: {k: v for k, v in full_fields(doc).items() if k not in stem_fields}
 
 
 def index_once(system: str, source: Path, target: Path) -> dict[str, float]:
@@ -274,6 +306,27 @@ def http_load(index: Path, mix: list[tuple[str, str]]) -> dict[str, float]:
 # -- the run ----------------------------------------------------------------------------------
 
 
+def _variants(work: Path, size: int, repeats: int) -> dict[str, dict]:
+    """Each variant indexed ``repeats`` times, alternating with the baseline and
+    the default, so that the machine's load falls on all of them alike."""
+    source = corpora.hadith() if size >= 34178 else corpora.hadith_subset(size)
+    names = ["baseline", "ours", *VARIANTS]
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+    for _ in range(repeats):
+        for name in names:
+            runs[name].append(index_once(name, source, work / "variant"))
+    shutil.rmtree(work / "variant", ignore_errors=True)
+    print(f"{size}: variants indexed", flush=True)
+    return {
+        name: {
+            "index_seconds": summary([r["seconds"] for r in found]),
+            "peak_rss_mb": summary([r["peak_rss_mb"] for r in found]),
+            "index_mb": found[-1]["index_mb"],
+        }
+        for name, found in runs.items()
+    }
+
+
 def summary(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
@@ -327,6 +380,7 @@ def main() -> None:
                 flush=True,
             )
         report["sizes"][size] = row
+    report["variants"] = _variants(work, max(args.sizes), args.repeats)
     largest = work / f"ours-{max(args.sizes)}"
     report["cold_start_s"] = summary([cold_start(largest, mix[0][1]) for _ in range(args.repeats)])
     if not args.no_http:
@@ -367,6 +421,22 @@ def _markdown(report: dict) -> str:
             f"{ours['mb_per_s']:.2f} | {ours['peak_rss_mb']['median']:.0f} | {ours['index_mb']:.0f} | "
             f"{_fmt(base['index_seconds'])} | {base['peak_rss_mb']['median']:.0f} | {base['index_mb']:.0f} | {ratio:.2f} |"
         )
+    if "variants" in report:
+        variants = report["variants"]
+        base = variants["baseline"]["index_seconds"]["median"]
+        labels = {"baseline": "plain Whoosh baseline", "ours": "this engine (default: both views, stemmed)", **VARIANTS}
+        lines += [
+            "",
+            f"### What the stem view costs ({max(int(d) for d in report['sizes']):,} documents, runs alternated)",
+            "",
+            "| build | s | ratio to baseline | peak RSS MB | index MB |",
+            "|---|---|---|---|---|",
+        ]
+        for name, found in variants.items():
+            lines.append(
+                f"| {labels[name]} | {_fmt(found['index_seconds'])} | {found['index_seconds']['median'] / base:.2f} | "
+                f"{found['peak_rss_mb']['median']:.0f} | {found['index_mb']:.0f} |"
+            )
     lines += [
         "",
         "### Query latency, warm (ms)",
