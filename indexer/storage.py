@@ -101,6 +101,13 @@ def open_generation(index_dir: Path) -> tuple[FileIndex, IndexMeta, Path]:
     return ix, meta, generation
 
 
+def check_index(index_dir: Path) -> None:
+    """Fail as searching would (no index, another schema version), having read
+    only its table of contents: ``serve`` checks before it starts its workers."""
+    ix, _, _ = open_generation(index_dir)
+    ix.close()
+
+
 @contextmanager
 def write_lock(index_dir: Path) -> Iterator[None]:
     """One writer (build or update) per index directory at a time.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import ROOT, live_server
+from indexer.storage import META, current_generation
 
 
 def get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -79,6 +81,18 @@ def test_serve_with_a_missing_chosen_index_says_so(tmp_path):
     result = serve_and_fail(tmp_path, "--index-dir", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert "no index at" in result.stderr and "arabic-search index" in result.stderr
+
+
+def test_serve_on_an_index_of_another_schema_version_asks_for_a_rebuild(web_index, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(web_index, old)
+    meta_path = current_generation(old) / META
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["schema_version"] = 0
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    result = serve_and_fail(tmp_path, "--index-dir", str(old))
+    assert result.returncode == 2
+    assert "version 0" in result.stderr and "arabic-search index" in result.stderr
 
 
 def test_serve_on_a_port_in_use_says_so(web_index, tmp_path):
