@@ -7,16 +7,28 @@ from pathlib import Path
 
 
 class ArabicSearchError(Exception):
-    """Base class: every error a user can cause or fix."""
+    """Base class: every error a user can cause or fix.
+
+    ``str(error)`` is the English message (the CLI, the API's ``message``);
+    ``error.arabic`` is what the Arabic page shows, never English.
+    """
 
     code = "error"
+    default_arabic = "تعذّر تنفيذ الطلب."
+
+    def __init__(self, message: str, arabic: str | None = None) -> None:
+        super().__init__(message)
+        self.arabic = arabic or self.default_arabic
 
 
 class IndexNotFoundError(ArabicSearchError):
     code = "no_index"
 
     def __init__(self, index_dir: Path) -> None:
-        super().__init__(f"no index at {index_dir}; run `arabic-search index` to build one")
+        super().__init__(
+            f"no index at {index_dir}; run `arabic-search index` to build one",
+            "لا يوجد فهرس بعد: ابنِ فهرسًا بالأمر arabic-search index.",
+        )
         self.index_dir = index_dir
 
 
@@ -26,7 +38,8 @@ class SchemaVersionError(ArabicSearchError):
     def __init__(self, index_dir: Path, found: object, expected: int) -> None:
         super().__init__(
             f"the index at {index_dir} was built with schema version {found}, this program "
-            f"uses version {expected}; rebuild it with `arabic-search index`"
+            f"uses version {expected}; rebuild it with `arabic-search index`",
+            "الفهرس مبنيّ بإصدار آخر من البرنامج: أعد بناءه بالأمر arabic-search index.",
         )
         self.found = found
         self.expected = expected
@@ -36,7 +49,10 @@ class IndexBusyError(ArabicSearchError):
     code = "index_busy"
 
     def __init__(self, index_dir: Path) -> None:
-        super().__init__(f"another process is writing the index at {index_dir}; try again when it has finished")
+        super().__init__(
+            f"another process is writing the index at {index_dir}; try again when it has finished",
+            "عملية أخرى تكتب الفهرس الآن؛ أعد المحاولة بعد انتهائها.",
+        )
 
 
 class SourceError(ArabicSearchError):
@@ -49,11 +65,12 @@ class BadQueryError(ArabicSearchError):
     """A query that cannot be run as typed; the message says how to write it."""
 
     code = "bad_query"
+    default_arabic = "تعذّر فهم البحث كما كُتب."
 
 
 class DocumentNotFoundError(ArabicSearchError):
     code = "not_found"
 
     def __init__(self, doc_id: str) -> None:
-        super().__init__(f"no document with id {doc_id!r}")
+        super().__init__(f"no document with id {doc_id!r}", f"لا توجد وثيقة بالمعرّف «{doc_id}».")
         self.doc_id = doc_id
