@@ -182,6 +182,33 @@ def hadith_subset(n: int, cache: Path = CACHE) -> Path:
     return _build(cache / f"hadith-{n}.jsonl", packages, first_n)
 
 
+def hadith_scaled(copies: int, cache: Path = CACHE) -> Path:
+    """:func:`hadith` repeated ``copies`` times, for measuring the engine at 10 and 100
+    times the corpus there is. Copy ``c`` > 0 has its own ids (``bukhari-1~c``) and each
+    text's words rotated by ``c`` places, so that no two documents are the same and
+    phrase positions differ, while the vocabulary and its frequencies stay those of
+    real Arabic."""
+    if copies < 1:
+        raise ValueError("copies must be at least 1")
+    full = hadith(cache)
+    packages = [package for _, package, _ in HADITH_COLLECTIONS]
+
+    def repeated() -> Iterator[Record]:
+        for copy in range(copies):
+            with full.open(encoding="utf-8") as lines:
+                for line in lines:
+                    record = json.loads(line)
+                    if copy:
+                        words = record["text"].split()
+                        shift = copy % len(words) if words else 0
+                        record["text"] = " ".join(words[shift:] + words[:shift])
+                        record["id"] = f"{record['id']}~{copy}"
+                        record["title"] = f"{record['title']} ~{copy}"
+                    yield record
+
+    return _build(cache / f"hadith-x{copies}.jsonl", packages, repeated)
+
+
 def _hadith_collections(cache: Path) -> list[list[Record]]:
     collections = []
     for prefix, package, member in HADITH_COLLECTIONS:

@@ -34,6 +34,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from whoosh.fields import Schema
@@ -263,8 +264,11 @@ end
 """
 
 
-def http_load(index: Path, mix: list[tuple[str, str]]) -> dict[str, float]:
-    """wrk with 8 connections for HTTP_SECONDS against the production server."""
+def http_load(
+    index: Path, mix: list[tuple[str, str]], probe: Callable[[subprocess.Popen], dict[str, float]] | None = None
+) -> dict[str, float]:
+    """wrk with 8 connections for HTTP_SECONDS against the production server;
+    ``probe`` reads the server process's figures (its workers' memory) before it stops."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk (or run with --no-http)")
     process, base = _serve(index)
@@ -288,6 +292,7 @@ def http_load(index: Path, mix: list[tuple[str, str]]) -> dict[str, float]:
             timeout=HTTP_SECONDS + 30,
         ).stdout
         os.unlink(script.name)
+        probed = probe(process) if probe else {}
     finally:
         process.terminate()
         process.wait()
@@ -300,6 +305,7 @@ def http_load(index: Path, mix: list[tuple[str, str]]) -> dict[str, float]:
         "p95_ms": p95,
         "p99_ms": p99,
         "errors": socket_errors + status_errors,
+        **probed,
     }
 
 
