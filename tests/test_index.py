@@ -283,3 +283,13 @@ def test_multiprocess_build_gives_the_same_index(corpus, tmp_path):
     assert single.documents == multi.documents == 6
     for query in ("دفاع", "امن", "المسلم"):
         assert search_ids(tmp_path / "one", query) == search_ids(tmp_path / "two", query)
+
+
+def test_a_bad_setting_is_our_own_error_with_an_arabic_text():
+    from indexer import ArabicSearchError, Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="procs must be >= 0") as caught:
+        Settings.load(procs=-1)
+    assert isinstance(caught.value, ArabicSearchError) and caught.value.code == "bad_setting"
+    assert "الإعدادات" in caught.value.arabic
+
