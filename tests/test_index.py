@@ -292,4 +292,3 @@ def test_a_bad_setting_is_our_own_error_with_an_arabic_text():
         Settings.load(procs=-1)
     assert isinstance(caught.value, ArabicSearchError) and caught.value.code == "bad_setting"
     assert "الإعدادات" in caught.value.arabic
-
