@@ -1,7 +1,7 @@
 """``arabic-search``: index, update, search, serve, analyze, stats.
 
-Each command turns flags into one :class:`Settings`, calls the library, and turns
-domain errors into a one-line message and exit code 2.
+Each command turns flags into one :class:`Settings` and calls the library; errors
+become one line and exit code 2 (see :class:`Commands`).
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import json
 import os
 import re
 import sys
+import tempfile
+import traceback
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -28,6 +29,7 @@ from search import MAX_PER_PAGE, open_index
 from web.server import serve as serve_app
 
 MAX_PROBLEMS_SHOWN = 20
+JSON_ERRORS = "arabic_search.json_errors"  # in click's shared ctx.meta: a command that prints JSON
 
 
 class UsageProblem(click.ClickException):
@@ -36,22 +38,48 @@ class UsageProblem(click.ClickException):
     exit_code = 2
 
 
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    try:
-        yield
-    except ArabicSearchError as error:
-        raise UsageProblem(str(error)) from None
-    except ValueError as error:  # a bad setting from the environment
-        raise UsageProblem(str(error)) from None
-    except KeyboardInterrupt:
-        click.echo("interrupted; the index is as it was before this command", err=True)
-        sys.exit(130)
+class Commands(click.Group):
+    """Runs a command and reports what went wrong in one line, exit code 2: our
+    own errors (``ArabicSearchError``) as they are; anything else as a bug, with
+    the traceback written to a log file, never shown on the terminal."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except ArabicSearchError as error:
+            _fail(ctx, error.code, str(error))
+        except KeyboardInterrupt:
+            click.echo("interrupted; the index is as it was before this command", err=True)
+            sys.exit(130)
+        except Exception as error:
+            log = _write_traceback(error)
+            summary = f"{type(error).__name__}: {error}".splitlines()[0]
+            _fail(ctx, "internal_error", f"unexpected error ({summary}); this is a bug: the traceback is in {log}")
 
 
-def _settings(**flags: Any) -> Settings:
-    with _user_errors():
-        return Settings.load(**flags)
+def _fail(ctx: click.Context, code: str, message: str) -> NoReturn:
+    """Exit 2 with ``message``: on stderr, or, for a command printing JSON, on
+    stdout in the API's error shape."""
+    if ctx.meta.get(JSON_ERRORS):
+        click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+        ctx.exit(2)
+    raise UsageProblem(message)
+
+
+def _write_traceback(error: BaseException) -> str:
+    """Write the command line and the full traceback to a new file in the temporary directory; its path."""
+    handle, path = tempfile.mkstemp(prefix="arabic-search-error-", suffix=".log")
+    with os.fdopen(handle, "w", encoding="utf-8") as log:
+        log.write(f"arabic-search {' '.join(sys.argv[1:])}\n\n")
+        log.write("".join(traceback.format_exception(error)))
+    return path
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 result``, ``2 results``, ``1,511 documents``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def index_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -87,7 +115,7 @@ def _size(n: int) -> str:
     raise AssertionError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="arabic-search")
 def main() -> None:
     """Arabic full-text search: build an index of Arabic documents and search it."""
@@ -132,15 +160,12 @@ def index(
     With no SOURCES, index the bundled sample corpus. The new index replaces the
     old one only when it is complete.
     """
-    settings = _settings(index_dir=index_dir, procs=procs, stemmer=stemmer)
-    with _user_errors():
-        stats = build_index(
-            sources or None, settings=settings, strict=strict, field_map=_field_map(fields), progress=True
-        )
+    settings = Settings.load(index_dir=index_dir, procs=procs, stemmer=stemmer)
+    stats = build_index(sources or None, settings=settings, strict=strict, field_map=_field_map(fields), progress=True)
     _show_problems(stats.problems)
     collections = ", ".join(f"{name or '(none)'}: {count:,}" for name, count in stats.collections.items())
     click.echo(
-        f"indexed {stats.documents:,} documents ({collections}) in {stats.seconds:.1f} s; "
+        f"indexed {_count(stats.documents, 'document')} ({collections}) in {stats.seconds:.1f} s; "
         f"{stats.skipped:,} skipped; index size {_size(stats.index_bytes)} at {stats.index_dir}"
     )
 
@@ -153,14 +178,16 @@ def index(
 def update(
     sources: tuple[Path, ...], index_dir: Path | None, strict: bool, fields: tuple[str, ...], prune: bool
 ) -> None:
-    """Add new and re-index changed documents from SOURCES; leave the rest alone."""
-    settings = _settings(index_dir=index_dir)
-    with _user_errors():
-        stats = update_index(sources, settings=settings, prune=prune, strict=strict, field_map=_field_map(fields))
+    """Add new and re-index changed documents from SOURCES; leave the rest alone.
+
+    Like a build, the changes become live together, only once all are written.
+    """
+    settings = Settings.load(index_dir=index_dir)
+    stats = update_index(sources, settings=settings, prune=prune, strict=strict, field_map=_field_map(fields))
     _show_problems(stats.problems)
     click.echo(
         f"added {stats.added:,}, changed {stats.changed:,}, unchanged {stats.unchanged:,}, "
-        f"deleted {stats.deleted:,}, skipped {stats.skipped:,}; {stats.documents:,} documents "
+        f"deleted {stats.deleted:,}, skipped {stats.skipped:,}; {_count(stats.documents, 'document')} "
         f"in the index ({stats.seconds:.1f} s)"
     )
 
@@ -181,20 +208,19 @@ def serve(index_dir: Path | None, host: str | None, port: int | None, workers: i
     With no index at the default location, the bundled sample is indexed first,
     so that a new install has something to search.
     """
-    settings = _settings(index_dir=index_dir, host=host, port=port, workers=workers)
+    settings = Settings.load(index_dir=index_dir, host=host, port=port, workers=workers)
     chosen = index_dir is not None or os.environ.get("ARABIC_SEARCH_INDEX")
-    with _user_errors():
-        try:
-            # Not index_stats: it reads every stored document (a second of the
-            # cold start on 34,000 hadith).
-            check_index(settings.index_dir)
-        except IndexNotFoundError:
-            if chosen:
-                raise
-            click.echo(f"no index at {settings.index_dir} yet: indexing the bundled sample first", err=True)
-            build_index(settings=settings, progress=True)
-        click.echo(f"serving {settings.index_dir} on http://{settings.host}:{settings.port}/ (Ctrl-C stops)", err=True)
-        serve_app(settings, debug=debug)
+    try:
+        # Not index_stats: it reads every stored document (a second of the
+        # cold start on 34,000 hadith).
+        check_index(settings.index_dir)
+    except IndexNotFoundError:
+        if chosen:
+            raise
+        click.echo(f"no index at {settings.index_dir} yet: indexing the bundled sample first", err=True)
+        build_index(settings=settings, progress=True)
+    click.echo(f"serving {settings.index_dir} on http://{settings.host}:{settings.port}/ (Ctrl-C stops)", err=True)
+    serve_app(settings, debug=debug)
 
 
 @main.command()
@@ -204,7 +230,7 @@ def serve(index_dir: Path | None, host: str | None, port: int | None, workers: i
 def analyze(text: str, stemmer: str | None, as_json: bool) -> None:
     """Show how TEXT is analyzed: each word's original form, normalized form,
     stems and character offsets. Use it to see why a word matches or not."""
-    strategy = _settings(stemmer=stemmer).stemmer
+    strategy = Settings.load(stemmer=stemmer).stemmer
     rows = [asdict(word) for word in explain(text, strategy)]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -239,7 +265,8 @@ def _pad(text: str, width: int) -> str:
 def search(
     query: str, index_dir: Path | None, page: int, per_page: int, collections: tuple[str, ...], as_json: bool
 ) -> None:
-    """Search the index. Exit code 0 with results, 1 without, 2 for a bad query or no index.
+    """Search the index. Exit code 0 with results, 1 without, 2 for a bad query,
+    no index or any other error (with --json, printed as JSON on stdout).
 
     \b
     وزير الدفاع          all words, in any form
@@ -250,12 +277,12 @@ def search(
     اقتصا*  الاقتصد~     prefix, fuzzy
     =المسلمين            this exact form
     """
-    settings = _settings(index_dir=index_dir)
-    with _user_errors():
-        with open_index(settings.index_dir) as engine:
-            result = engine.search(
-                query, page=page, per_page=per_page, filters={"collection": list(collections)} if collections else None
-            )
+    click.get_current_context().meta[JSON_ERRORS] = as_json
+    settings = Settings.load(index_dir=index_dir)
+    with open_index(settings.index_dir) as engine:
+        result = engine.search(
+            query, page=page, per_page=per_page, filters={"collection": list(collections)} if collections else None
+        )
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -273,7 +300,7 @@ def _print_results(result: dict[str, Any]) -> None:
         click.echo(f"did you mean: {result['suggestion']}")
     first = (result["page"] - 1) * result["per_page"] + 1
     shown = f"{first}-{first + len(result['hits']) - 1} of " if result["hits"] else ""
-    click.echo(f"{shown}{result['total']:,} results ({result['took_ms']:.1f} ms)")
+    click.echo(f"{shown}{_count(result['total'], 'result')} ({result['took_ms']:.1f} ms)")
     for rank, hit in enumerate(result["hits"], first):
         collection = f"  [{hit['collection']}]" if hit["collection"] else ""
         click.echo(f"\n{rank}. {_terminal(hit['title_html'])}{collection}  ({hit['id']})")
@@ -294,9 +321,8 @@ def _terminal(marked_html: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats(index_dir: Path | None, as_json: bool) -> None:
     """Show what the index holds: documents per collection, fields, size, schema version, build time."""
-    settings = _settings(index_dir=index_dir)
-    with _user_errors():
-        info = index_stats(settings.index_dir)
+    settings = Settings.load(index_dir=index_dir)
+    info = index_stats(settings.index_dir)
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return

@@ -9,6 +9,7 @@ from .errors import (
     IndexBusyError,
     IndexNotFoundError,
     SchemaVersionError,
+    SettingsError,
     SourceError,
 )
 from .schema import SCHEMA_VERSION
@@ -27,6 +28,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SchemaVersionError",
     "Settings",
+    "SettingsError",
     "SourceError",
     "UpdateStats",
     "build_index",

@@ -55,6 +55,13 @@ class IndexBusyError(ArabicSearchError):
         )
 
 
+class SettingsError(ArabicSearchError):
+    """A setting out of range or unreadable (an environment variable, a flag)."""
+
+    code = "bad_setting"
+    default_arabic = "أحد الإعدادات غير صالح: راجع متغيرات البيئة وخيارات الأمر."
+
+
 class SourceError(ArabicSearchError):
     """A source that cannot be read at all, or any problem when ``--strict`` is on."""
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import DEFAULT_STRATEGY, STRATEGIES
+from .errors import SettingsError
 
 
 def _setting(default: Any, env: str, help: str) -> Any:
@@ -56,11 +57,11 @@ class Settings:
 
     def validate(self) -> None:
         if self.stemmer not in STRATEGIES:
-            raise ValueError(f"stemmer must be one of {', '.join(STRATEGIES)}, not {self.stemmer!r}")
+            raise SettingsError(f"stemmer must be one of {', '.join(STRATEGIES)}, not {self.stemmer!r}")
         if self.procs < 0 or self.limitmb < 16:
-            raise ValueError("procs must be >= 0 and limitmb >= 16")
+            raise SettingsError("procs must be >= 0 and limitmb >= 16")
         if not 0 < self.port < 65536 or self.workers < 1 or self.rate_limit < 0:
-            raise ValueError("port must be 1-65535, workers at least 1, rate_limit 0 or more")
+            raise SettingsError("port must be 1-65535, workers at least 1, rate_limit 0 or more")
 
 
 def _convert(name: str, kind: type, raw: str) -> Any:
@@ -70,4 +71,4 @@ def _convert(name: str, kind: type, raw: str) -> Any:
         return kind(raw)
     except ValueError:
         env = next(f.metadata["env"] for f in fields(Settings) if f.name == name)
-        raise ValueError(f"{env}={raw!r} is not a valid {kind.__name__}") from None
+        raise SettingsError(f"{env}={raw!r} is not a valid {kind.__name__}") from None

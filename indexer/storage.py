@@ -6,13 +6,16 @@ Layout of an index directory::
     index_data/
       CURRENT              name of the live generation (replaced atomically)
       gen-20261129T130102-3fa9c1/   a complete Whoosh index + meta.json
-      .building-.../       a build in progress (never read)
+      .building-.../       a build or update in progress (never read)
       write.lock           held by the one process that builds or updates
 
-A build writes a new generation beside the live one and swaps ``CURRENT`` only
-when it is complete, so a crash or Ctrl-C at any moment leaves the previous index
-intact and searchable. The previous generation is kept until the next build, so
-searchers that still read it are not pulled from under.
+A build or an update writes a new generation beside the live one and swaps
+``CURRENT`` only when it is complete (index, vocabulary and metadata), so a crash
+or Ctrl-C at any moment leaves the previous index intact and searchable. An
+update starts from hard links to the live generation's segment files (Whoosh
+never rewrites one once written), so it costs what it changes, not a copy of
+the index. The previous generation is kept until the next publish, so searchers
+that still read it are not pulled from under.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import pickle
+import re
 import secrets
 import shutil
 import threading
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -30,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.index import FileIndex
+from whoosh.index import TOC, FileIndex
 
 from .errors import IndexBusyError, IndexNotFoundError, SchemaVersionError
 from .schema import SCHEMA_VERSION
@@ -40,6 +46,10 @@ META = "meta.json"
 LOCK = "write.lock"
 GENERATION_PREFIX = "gen-"
 BUILDING_PREFIX = ".building-"
+# Whoosh's segment files (MAIN_<segment id>.<ext>): written once, never changed
+# after; deletions are recorded in the TOC (_MAIN_<n>.toc), rewritten at each commit.
+_SEGMENT_FILE = re.compile(r"MAIN_[0-9a-z]+\.[A-Za-z0-9_.]+")
+_WHOOSH_LOCK = "MAIN_WRITELOCK"
 
 _THREAD_LOCKS: dict[Path, threading.Lock] = {}
 _THREAD_LOCKS_GUARD = threading.Lock()
@@ -84,9 +94,10 @@ def current_generation(index_dir: Path) -> Path:
     return generation
 
 
-def open_generation(index_dir: Path) -> tuple[FileIndex, IndexMeta, Path]:
-    """Open the live index, refusing one built with another schema version."""
-    generation = current_generation(index_dir)
+def open_generation(index_dir: Path, generation: Path | None = None) -> tuple[FileIndex, IndexMeta, Path]:
+    """Open the live index (or ``generation``, one being updated), refusing one
+    built with another schema version."""
+    generation = generation or current_generation(index_dir)
     try:
         meta = IndexMeta.load(generation)
     except (ValueError, TypeError, KeyError):
@@ -95,10 +106,22 @@ def open_generation(index_dir: Path) -> tuple[FileIndex, IndexMeta, Path]:
         raise SchemaVersionError(index_dir, meta.schema_version, SCHEMA_VERSION)
     try:
         ix = whoosh_index.open_dir(str(generation))
-    except (ImportError, AttributeError, whoosh_index.IndexError):
+    except (ImportError, AttributeError, pickle.UnpicklingError) as error:
+        if not _in_schema_unpickling(error):
+            raise
         # The pickled schema names classes this version of the program no longer has.
         raise SchemaVersionError(index_dir, meta.schema_version, SCHEMA_VERSION) from None
     return ix, meta, generation
+
+
+def _in_schema_unpickling(error: BaseException) -> bool:
+    """Whether ``error`` came from unpickling the schema in Whoosh's ``TOC.read``:
+    the TOC's header had been read (``version`` set) and its schema not yet
+    (``schema`` still None). Any other failure there is not about the schema."""
+    for frame, _ in traceback.walk_tb(error.__traceback__):
+        if frame.f_code is TOC.read.__func__.__code__:
+            return "version" in frame.f_locals and frame.f_locals.get("schema") is None
+    return False
 
 
 def check_index(index_dir: Path) -> None:
@@ -136,8 +159,8 @@ def write_lock(index_dir: Path) -> Iterator[None]:
 
 
 def new_building_dir(index_dir: Path) -> Path:
-    """A fresh directory for a build; call with the write lock held. Leftovers of
-    builds that were killed are removed first."""
+    """A fresh directory for a build or an update; call with the write lock held.
+    Leftovers of builds and updates that were killed are removed first."""
     for stale in index_dir.glob(BUILDING_PREFIX + "*"):
         shutil.rmtree(stale, ignore_errors=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -146,9 +169,30 @@ def new_building_dir(index_dir: Path) -> Path:
     return building
 
 
+def link_generation(generation: Path, building: Path) -> None:
+    """Fill ``building`` with the index of ``generation``, for an update to change.
+
+    Segment files are hard-linked: Whoosh never opens one for writing again, so
+    the two generations can share them, and an update costs what it changes.
+    The rest (the TOC, which holds the deletions, the vocabulary and the metadata)
+    is small and copied.
+    """
+    for path in generation.iterdir():
+        target = building / path.name
+        if path.name == _WHOOSH_LOCK:
+            continue
+        if _SEGMENT_FILE.fullmatch(path.name):
+            try:
+                os.link(path, target)
+                continue
+            except OSError:  # a file system without hard links
+                pass
+        shutil.copy2(path, target)
+
+
 def publish(index_dir: Path, building: Path) -> Path:
-    """Make a complete build the live generation, atomically; drop generations
-    older than the one it replaces."""
+    """Make a complete build or update the live generation, atomically; drop
+    generations older than the one it replaces."""
     generation = index_dir / (GENERATION_PREFIX + building.name[len(BUILDING_PREFIX) :])
     building.rename(generation)
     _fsync_dir(index_dir)

@@ -4,16 +4,28 @@ prune those whose source is gone; nothing unchanged is re-analyzed."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from whoosh.index import FileIndex
+
+from .documents import Document
 from .report import IngestReport, Problem
 from .schema import document_fields
 from .settings import Settings
 from .sources import iter_documents
-from .storage import open_generation, utc_now, write_lock
+from .storage import (
+    current_generation,
+    link_generation,
+    new_building_dir,
+    open_generation,
+    publish,
+    utc_now,
+    write_lock,
+)
 from .vocabulary import Vocabulary
 
 
@@ -44,60 +56,85 @@ def update_index(
     """Bring the live index in line with ``sources``.
 
     With ``prune``, documents that these sources no longer produce are deleted:
-    the index then mirrors exactly what the sources hold. Whoosh commits
-    atomically, so a failure leaves the index as it was.
+    the index then mirrors exactly what the sources hold. All or nothing, like a
+    build: the changes go into a new generation (hard links to the live one's
+    segments, plus what changed) that is made live only once its index,
+    vocabulary and metadata are all written.
     """
     settings = (settings or Settings.load()).with_(index_dir=Path(index_dir) if index_dir else None)
     started = time.perf_counter()
     report = IngestReport(strict=strict)
     stats = UpdateStats(problems=report.problems)
     with write_lock(settings.index_dir):
-        ix, meta, generation = open_generation(settings.index_dir)
-        vocabulary = Vocabulary.load(generation)
+        live = current_generation(settings.index_dir)
+        building = new_building_dir(settings.index_dir)
         try:
-            with ix.searcher() as searcher:
-                known = {f["id"]: f.get("content_hash") for f in searcher.all_stored_fields()}
-
-                def forget(doc_id: str) -> None:
-                    old = searcher.document(id=doc_id) or {}
-                    vocabulary.add(old.get("title", ""), times=-1)
-                    vocabulary.add(old.get("text", ""), times=-1)
-
-                writer = ix.writer(limitmb=settings.limitmb)
-                try:
-                    seen: set[str] = set()
-                    for doc in iter_documents(sources, report, field_map):
-                        seen.add(doc.id)
-                        if doc.id in known and known[doc.id] == doc.content_hash():
-                            stats.unchanged += 1
-                            continue
-                        if doc.id in known:
-                            forget(doc.id)
-                            writer.update_document(**document_fields(doc))
-                            stats.changed += 1
-                        else:
-                            writer.add_document(**document_fields(doc))
-                            stats.added += 1
-                        vocabulary.add(doc.title)
-                        vocabulary.add(doc.text)
-                    if prune:
-                        for doc_id in sorted(known.keys() - seen):
-                            forget(doc_id)
-                            writer.delete_by_term("id", doc_id)
-                            stats.deleted += 1
-                    if stats.added or stats.changed or stats.deleted:
-                        writer.commit()
-                    else:
-                        writer.cancel()
-                except BaseException:
-                    writer.cancel()
-                    raise
-            stats.documents = ix.doc_count()
-        finally:
-            ix.close()
-        if stats.added or stats.changed or stats.deleted:
-            vocabulary.save(generation)
-            meta.updated_at = utc_now()
-            meta.save(generation)
+            link_generation(live, building)
+            ix, meta, _ = open_generation(settings.index_dir, building)
+            try:
+                vocabulary = Vocabulary.load(building)
+                _apply(ix, vocabulary, iter_documents(sources, report, field_map), prune, settings, stats)
+                stats.documents = ix.doc_count()
+            finally:
+                ix.close()
+            if stats.added or stats.changed or stats.deleted:
+                vocabulary.save(building)
+                meta.updated_at = utc_now()
+                meta.save(building)
+                publish(settings.index_dir, building)
+            else:
+                shutil.rmtree(building)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _apply(
+    ix: FileIndex,
+    vocabulary: Vocabulary,
+    documents: Iterable[Document],
+    prune: bool,
+    settings: Settings,
+    stats: UpdateStats,
+) -> None:
+    """Add, re-index and (with ``prune``) delete documents in ``ix``, keeping
+    ``vocabulary`` in step, and commit if anything changed."""
+    with ix.searcher() as searcher:
+        known = {f["id"]: f.get("content_hash") for f in searcher.all_stored_fields()}
+
+        def forget(doc_id: str) -> None:
+            old = searcher.document(id=doc_id) or {}
+            vocabulary.add(old.get("title", ""), times=-1)
+            vocabulary.add(old.get("text", ""), times=-1)
+
+        writer = ix.writer(limitmb=settings.limitmb)
+        try:
+            seen: set[str] = set()
+            for doc in documents:
+                seen.add(doc.id)
+                if doc.id in known and known[doc.id] == doc.content_hash():
+                    stats.unchanged += 1
+                    continue
+                if doc.id in known:
+                    forget(doc.id)
+                    writer.update_document(**document_fields(doc))
+                    stats.changed += 1
+                else:
+                    writer.add_document(**document_fields(doc))
+                    stats.added += 1
+                vocabulary.add(doc.title)
+                vocabulary.add(doc.text)
+            if prune:
+                for doc_id in sorted(known.keys() - seen):
+                    forget(doc_id)
+                    writer.delete_by_term("id", doc_id)
+                    stats.deleted += 1
+            if stats.added or stats.changed or stats.deleted:
+                writer.commit()
+            else:
+                writer.cancel()
+        except BaseException:
+            writer.cancel()
+            raise

@@ -4,7 +4,9 @@ and follows the index on disk as it is rebuilt or updated.
 One :class:`SearchEngine` is shared by every thread of a server. Each thread
 reads through its own Whoosh searcher (Whoosh readers are not made for
 concurrent use), and checks at most every ``recheck_seconds`` whether a build
-swapped in a new generation or an update committed; then it reopens.
+or an update swapped in a new generation; then it reopens. (A generation never
+changes once live: Whoosh's ``refresh`` kept the old copy of a re-indexed
+document beside the new one.)
 """
 
 from __future__ import annotations
@@ -104,10 +106,6 @@ class SearchEngine:
                     view.close()
                 self._views.append(fresh)
             view = self._local.view = fresh
-        elif not view.searcher.up_to_date():
-            # The old searcher is not closed: Whoosh hands its unchanged segment readers to the new one.
-            view.searcher = view.searcher.refresh()
-            view.meta = IndexMeta.load(self.index_dir / name)
         view.checked = now
         return view
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
@@ -52,8 +53,9 @@ class IndexArrays:
         self.size = reader.doc_count_all()
         self.live = np.ones(self.size, dtype=bool)
         for leaf, offset in reader.leaf_readers():
-            if leaf.has_deletions():
-                self.live[[offset + d for d in leaf.deleted_docs_set()]] = False
+            if leaf.has_deletions():  # all_doc_ids, public: deleted_docs_set is a method or a property by version
+                self.live[offset : offset + leaf.doc_count_all()] = False
+                self.live[offset + np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
         self.collections, self.codes = _codes(reader, "collection", self.size)
         ids, id_codes = _codes(reader, "id", self.size)
         order = np.argsort(np.array(ids, dtype=object)[id_codes], kind="stable")
@@ -118,6 +120,8 @@ def _blocks(reader: IndexReader, fieldname: str, text: str, values: bool) -> Ite
             matcher = leaf.postings(fieldname, text)
         except TermNotFound:
             continue
+        if isinstance(matcher, FilterMatcher):  # Whoosh's filter of deleted documents: ``live`` masks them
+            matcher = matcher.child
         while True:
             matcher._read_ids()
             matcher._read_values() if values else matcher._read_weights()
@@ -225,7 +229,7 @@ class Evaluator:
     def _bm25(self, fieldname: str, ids: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
         lengths, average = self.arrays.lengths(self.reader, fieldname)
         documents = int(self.arrays.live.sum())
-        df = len(ids)
+        df = int(self.arrays.live[ids].sum())  # like ``documents``, live ones only
         idf = np.log(1 + (documents - df + 0.5) / (df + 0.5))
         k1, b = self.weights.bm25_k1, self.weights.bm25_b
         norm = k1 * (1 - b + b * lengths[ids] / average)

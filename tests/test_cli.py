@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from arabic_search import cli
 from arabic_search.cli import main
 from conftest import search_ids
 from indexer import SCHEMA_VERSION
+from indexer.storage import current_generation
 
 
 @pytest.fixture
@@ -128,7 +132,7 @@ def test_search_prints_ranked_results_and_exits_0(run, corpus, index_dir):
     run("index", corpus, "--index-dir", index_dir)
     result = run("search", "الدفاع", "--index-dir", index_dir)
     assert result.exit_code == 0
-    assert "1-1 of 1 results" in result.stdout
+    assert "1-1 of 1 result (" in result.stdout
     assert "1. وزير الدفاع يلتقي نظيره الأمريكي  [corpus]  (corpus/news/defence.txt)" in result.stdout
     assert "الدِّفَاعِ" in result.stdout  # the snippet shows the original text
     assert "<mark>" not in result.stdout
@@ -167,3 +171,82 @@ def test_search_collection_option(run, corpus, index_dir):
     assert json.loads(everywhere.stdout)["total"] == 2
     only = run("search", "المسلم OR الدفاع", "--collection", "حديث", "--json", "--index-dir", index_dir)
     assert [h["id"] for h in json.loads(only.stdout)["hits"]] == ["h3"]
+
+
+def test_counts_are_in_the_singular_or_the_plural(run, tmp_path, index_dir):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "a.txt").write_text("نص أول عن الزيتون", encoding="utf-8")
+    assert "indexed 1 document (one: 1)" in run("index", folder, "--index-dir", index_dir).stdout
+    assert "1-1 of 1 result (" in run("search", "الزيتون", "--index-dir", index_dir).stdout
+    (folder / "b.txt").write_text("نص ثان عن الزيتون", encoding="utf-8")
+    assert "; 2 documents in the index" in run("update", folder, "--index-dir", index_dir).stdout
+    assert "1-2 of 2 results (" in run("search", "الزيتون", "--index-dir", index_dir).stdout
+    assert "0 results (" in run("search", "التفاح", "--index-dir", index_dir).stdout
+    (folder / "b.txt").unlink()
+    assert "; 1 document in the index" in run("update", folder, "--prune", "--index-dir", index_dir).stdout
+
+
+def test_search_json_prints_errors_in_the_api_shape(run, corpus, index_dir, tmp_path):
+    result = run("search", "وزير", "--json", "--index-dir", tmp_path / "nothing")
+    assert result.exit_code == 2 and not result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "no_index" and "no index at" in error["message"]
+    run("index", corpus, "--index-dir", index_dir)
+    result = run("search", "وزير", "--json", "--per-page", "500", "--index-dir", index_dir)
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {
+        "error": {"code": "bad_query", "message": "per_page must be a whole number from 1 to 100"}
+    }
+
+
+def _log_of(message: str) -> Path:
+    """The log file an unexpected error's one line points to."""
+    return Path(re.search(r"the traceback is in (\S+)", message).group(1))
+
+
+def test_an_unexpected_error_is_one_line_exit_2_and_a_log(run, corpus, index_dir, monkeypatch):
+    run("index", corpus, "--index-dir", index_dir)
+
+    def broken(*args, **kwargs):
+        raise ValueError("operands could not be broadcast together")  # as numpy says it: not a user error
+
+    monkeypatch.setattr(cli, "index_stats", broken)
+    result = run("stats", "--index-dir", index_dir)
+    assert result.exit_code == 2 and not result.stdout
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert "unexpected error (ValueError: operands could not be broadcast together); this is a bug" in result.stderr
+    log = _log_of(result.stderr).read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in log and "in broken" in log
+
+    monkeypatch.setattr(cli, "open_index", broken)
+    result = run("search", "وزير", "--json", "--index-dir", index_dir)
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "internal_error" and "ValueError" in error["message"]
+    assert _log_of(error["message"]).is_file()
+
+
+def test_an_index_whose_schema_names_a_missing_class_asks_for_a_rebuild(run, corpus, index_dir):
+    run("index", corpus, "--index-dir", index_dir)
+    (toc,) = current_generation(index_dir).glob("_MAIN_*.toc")
+    # The pickled schema names a class this program no longer has (as after renaming one).
+    toc.write_bytes(toc.read_bytes().replace(b"filters\nStemStep", b"filters\nStemStap"))
+    result = run("search", "وزير", "--index-dir", index_dir)
+    assert result.exit_code == 2
+    assert "rebuild it with `arabic-search index`" in result.stderr
+
+
+def test_other_failures_to_open_an_index_are_not_called_another_version(run, corpus, index_dir, monkeypatch):
+    from whoosh.filedb.filestore import FileStorage
+
+    run("index", corpus, "--index-dir", index_dir)
+
+    def broken(*args, **kwargs):
+        raise AttributeError("a bug while reading the index")
+
+    monkeypatch.setattr(FileStorage, "open_file", broken)
+    result = run("search", "وزير", "--index-dir", index_dir)
+    assert result.exit_code == 2
+    assert "unexpected error (AttributeError: a bug while reading the index)" in result.stderr
+    assert "rebuild" not in result.stderr

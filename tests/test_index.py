@@ -220,7 +220,9 @@ def test_update_adds_changes_and_prunes(tmp_path, index_dir):
     stats = update_index([root], index_dir)
     assert (stats.added, stats.changed, stats.unchanged, stats.deleted) == (0, 0, 6, 0)
     # Nothing changed, so nothing was written.
+    assert current_generation(index_dir) == generation
     assert whoosh_index.open_dir(str(generation)).latest_generation() == commits
+    assert not list(index_dir.glob(".building-*"))
 
     (root / "news" / "defence.txt").write_text("وزير الدفاع\n\nخبر معدل عن الطيران المشترك", encoding="utf-8")
     (root / "news" / "new.txt").write_text("خبر جديد\n\nافتتاح مكتبة في الموصل", encoding="utf-8")
@@ -235,7 +237,29 @@ def test_update_adds_changes_and_prunes(tmp_path, index_dir):
     stats = update_index([root], index_dir, prune=True)
     assert (stats.added, stats.changed, stats.deleted, stats.documents) == (0, 0, 1, 6)
     assert search_ids(index_dir, "مسؤوليه") == []
-    assert current_generation(index_dir) == generation  # updated in place
+    # Each update that changed something published a new generation, like a build.
+    assert current_generation(index_dir) != generation
+    assert len(list(index_dir.glob("gen-*"))) == 2 and not list(index_dir.glob(".building-*"))
+
+
+def test_update_shares_the_unchanged_segments_with_the_live_generation(tmp_path, index_dir):
+    """An update costs what it changes: the segments it does not touch are hard
+    links to the live generation's, not copies."""
+    data = tmp_path / "many.jsonl"
+    rows = [{"id": f"d{n}", "text": f"نص رقم {n} عن الزيتون والتفاح"} for n in range(2000)]
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    build_index([data], index_dir)
+    before = current_generation(index_dir)
+    segments = {p.name: p.stat().st_ino for p in before.glob("MAIN_*.seg")}
+    rows.append({"id": "new", "text": "نص جديد عن الرمان"})
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert update_index([data], index_dir).added == 1
+    after = current_generation(index_dir)
+    assert after != before
+    shared = {p.name: p.stat().st_ino for p in after.glob("MAIN_*.seg") if p.name in segments}
+    assert shared and shared == {name: segments[name] for name in shared}
+    assert search_ids(index_dir, "الرمان") == ["new"]
+    assert len(search_ids(index_dir, "الزيتون")) == 2000
 
 
 def test_update_without_an_index_is_a_clear_error(corpus, tmp_path):
@@ -259,3 +283,12 @@ def test_multiprocess_build_gives_the_same_index(corpus, tmp_path):
     assert single.documents == multi.documents == 6
     for query in ("دفاع", "امن", "المسلم"):
         assert search_ids(tmp_path / "one", query) == search_ids(tmp_path / "two", query)
+
+
+def test_a_bad_setting_is_our_own_error_with_an_arabic_text():
+    from indexer import ArabicSearchError, Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="procs must be >= 0") as caught:
+        Settings.load(procs=-1)
+    assert isinstance(caught.value, ArabicSearchError) and caught.value.code == "bad_setting"
+    assert "الإعدادات" in caught.value.arabic
