@@ -53,7 +53,7 @@ class Typing:
         return inside
 
 
-def typing(text: str) -> Typing | None:
+def being_typed(text: str) -> Typing | None:
     """The word at the end of ``text``; None when the text does not end in one."""
     found = list(iter_words(text))
     last = found[-1] if found else None

@@ -34,7 +34,7 @@ from indexer.settings import Settings
 from indexer.storage import IndexMeta, current_generation, open_generation
 from indexer.vocabulary import Vocabulary
 
-from .complete import Typing, complete, completes_words, field_candidates, typing
+from .complete import Typing, being_typed, complete, completes_words, field_candidates
 from .highlight import Matcher, Remembered, highlight, snippet
 from .interpret import Interpretation, Interpreter, MatchTerms, keyword_filter
 from .query import ParsedQuery, parse
@@ -270,7 +270,7 @@ class SearchEngine:
         phrase); after ``title:`` or ``text:``, words of that field only."""
         if not _whole(limit, 1, MAX_COMPLETIONS):
             raise BadQueryError(f"limit must be a whole number from 1 to {MAX_COMPLETIONS}")
-        typed = typing(prefix[:MAX_COMPLETED_CHARS])
+        typed = being_typed(prefix[:MAX_COMPLETED_CHARS])
         if typed is None or not completes_words(typed):
             return []
         return self._fresh(lambda view: self._complete(view, typed, limit))

@@ -115,6 +115,7 @@ def test_api_suggest_completes_in_context_without_stop_words(client):
     assert alone[0] == "الأمني"  # the most frequent (20 news documents)
     # After مقال, the words of the opinion pieces (which have مقال) come first.
     assert suggestions("مقال ال")[:3] == ["مقال الأمن", "مقال الداخلي", "مقال المؤسسات"]
+    assert suggestions("collection:رأي ال")[0] == "collection:رأي الأمن"  # a filter typed before counts too
     assert suggestions("ف") == []  # في is the only word: a stop word, left out of queries
     assert suggestions("َ") == []  # a diacritic alone has no letters to complete
     assert "رسول" in suggestions("ر")
