@@ -262,8 +262,20 @@ def _pad(text: str, width: int) -> str:
 @click.option("--per-page", type=int, default=10, show_default=True, help=f"Results per page (at most {MAX_PER_PAGE}).")
 @click.option("--collection", "collections", multiple=True, help="Only this collection (any spelling). Repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON structure that the API returns.")
+@click.option(
+    "--no-correct",
+    "exact",
+    is_flag=True,
+    help="Search exactly the query typed, even when a spelling correction finds more.",
+)
 def search(
-    query: str, index_dir: Path | None, page: int, per_page: int, collections: tuple[str, ...], as_json: bool
+    query: str,
+    index_dir: Path | None,
+    page: int,
+    per_page: int,
+    collections: tuple[str, ...],
+    as_json: bool,
+    exact: bool,
 ) -> None:
     """Search the index. Exit code 0 with results, 1 without, 2 for a bad query,
     no index or any other error (with --json, printed as JSON on stdout).
@@ -281,7 +293,11 @@ def search(
     settings = Settings.load(index_dir=index_dir)
     with open_index(settings.index_dir) as engine:
         result = engine.search(
-            query, page=page, per_page=per_page, filters={"collection": list(collections)} if collections else None
+            query,
+            page=page,
+            per_page=per_page,
+            filters={"collection": list(collections)} if collections else None,
+            correct=not exact,
         )
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
@@ -296,7 +312,10 @@ def _print_results(result: dict[str, Any]) -> None:
         click.echo(f"note: {note}", err=True)
     if meaning["ignored_stop_words"]:
         click.echo(f"note: common words left out: {' '.join(meaning['ignored_stop_words'])}", err=True)
-    if result["suggestion"]:
+    if result["corrected"]:
+        click.echo(f"showing results for: {result['corrected']['query']}")
+        click.echo(f"search instead for: {result['corrected']['original']} (with --no-correct)")
+    elif result["suggestion"]:
         click.echo(f"did you mean: {result['suggestion']}")
     first = (result["page"] - 1) * result["per_page"] + 1
     shown = f"{first}-{first + len(result['hits']) - 1} of " if result["hits"] else ""

@@ -16,34 +16,38 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 from whoosh.index import EmptyIndexError, FileIndex
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from indexer.analysis.normalize import normalize
 from indexer.analysis.stemming import stems
 from indexer.analysis.stopwords import is_stop_word
+from indexer.analysis.tokenizer import iter_words
 from indexer.errors import BadQueryError, DocumentNotFoundError
+from indexer.schema import TEXT_FIELDS
 from indexer.settings import Settings
 from indexer.storage import IndexMeta, current_generation, open_generation
 from indexer.vocabulary import Vocabulary
 
+from .complete import Typing, being_typed, complete, completes_words, field_candidates
 from .highlight import Matcher, Remembered, highlight, snippet
 from .interpret import Interpretation, Interpreter, MatchTerms, keyword_filter
 from .query import ParsedQuery, parse
 from .ranking import DEFAULT_WEIGHTS, Weights
-from .suggest import WordList, complete, suggest
-from .vectors import Evaluator, IndexArrays, ranked
+from .suggest import Chains, WordList, suggest
+from .vectors import Evaluator, IndexArrays, Scored, ranked
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
-SUGGEST_BELOW = 3  # suggest spellings when a query finds fewer documents than this
 MAX_COMPLETIONS = 20
+MAX_COMPLETED_CHARS = 200  # of the text being completed: the last words are what matter
 T = TypeVar("T")
 
 
@@ -69,10 +73,11 @@ class _View:
 
 @dataclass
 class _Shared:
-    """What all threads share for one state of the index: its arrays and words."""
+    """What all threads share for one state of the index: its arrays, analysis chains and words."""
 
     state: tuple[str, int]
     arrays: IndexArrays
+    chains: Chains
     words: WordList | None = None
 
 
@@ -123,7 +128,9 @@ class SearchEngine:
             with self._lock:
                 shared = self._shared
                 if shared is None or shared.state != view.state:
-                    shared = self._shared = _Shared(view.state, IndexArrays(view.searcher.reader()))
+                    shared = self._shared = _Shared(
+                        view.state, IndexArrays(view.searcher.reader()), Chains.of(view.searcher.schema)
+                    )
         return shared
 
     def _words(self, view: _View) -> WordList:
@@ -163,28 +170,71 @@ class SearchEngine:
         q: str,
         page: int = 1,
         per_page: int = 10,
-        filters: dict[str, str | list[str]] | None = None,
+        filters: Mapping[str, str | Sequence[str]] | None = None,
         snippets: bool = True,
+        correct: bool = True,
     ) -> dict[str, Any]:
         """Ranked hits for one page, with totals, facets, a spelling suggestion and
         how the query was read: the structure the JSON API returns. Without
         ``snippets``, hits carry an empty snippet and an unmarked title (for
-        callers that only want the ranking)."""
+        callers that only want the ranking).
+
+        When no document has all the words and the spelling suggestion finds
+        documents with all of its words, those are shown instead and
+        ``corrected`` says so (``query`` stays what was typed); ``correct=False``
+        searches exactly what was typed."""
         started = time.perf_counter()
         _check_page(page, per_page)
-        parsed = parse(q)
-        for name, values in (filters or {}).items():
-            if name not in ("collection", "id", "date"):
-                raise BadQueryError(f"cannot filter on {name!r}: filters are collection, id and date")
-            values = [values] if isinstance(values, str) else values
-            if not isinstance(values, list | tuple) or not all(isinstance(v, str) and v.strip() for v in values):
-                raise BadQueryError(f"the {name} filter takes one or more non-empty texts")
-            parsed.filters.setdefault(name, []).extend(values)
-        return self._fresh(lambda view: self._search(view, q, parsed, page, per_page, snippets, started))
+        extra = _checked_filters(filters or {})
+        parsed = _with_filters(parse(q), extra)
+        return self._fresh(
+            lambda view: self._search(view, q, parsed, extra, page, per_page, snippets, correct, started)
+        )
 
     def _search(
-        self, view: _View, q: str, parsed: ParsedQuery, page: int, per_page: int, snippets: bool, started: float
+        self,
+        view: _View,
+        q: str,
+        parsed: ParsedQuery,
+        extra: dict[str, list[str]],
+        page: int,
+        per_page: int,
+        snippets: bool,
+        correct: bool,
+        started: float,
     ) -> dict[str, Any]:
+        searcher = view.searcher
+        found = self._find(view, parsed)
+        suggestion = None
+        if found.meaning.words:
+            chains = self._shared_for(view).chains
+            suggestion = suggest(q, found.meaning.words, searcher.reader(), self._words(view), chains)
+        corrected = None
+        if correct and suggestion is not None and not found.has_all_words:
+            better = self._find(view, _with_filters(parse(suggestion), extra))
+            if better.has_all_words:
+                found, corrected = better, {"query": suggestion, "original": q}
+        arrays = self._shared_for(view).arrays
+        offset = (page - 1) * per_page
+        best = ranked(found.result, arrays, offset + per_page)
+        matches = _matcher(found.meaning.terms, view.meta.stemmer) if snippets else None
+        hits = [_hit(searcher, docnum, score, matches) for score, docnum in best[offset:]]
+        return {
+            "query": q,
+            "total": found.total,
+            "page": page,
+            "per_page": per_page,
+            "pages": math.ceil(found.total / per_page),
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+            "hits": hits,
+            "suggestion": suggestion,
+            "corrected": corrected,
+            "facets": {"collection": found.facets},
+            "interpretation": _interpretation(found.meaning, found.mode, parsed.filters),
+        }
+
+    def _find(self, view: _View, parsed: ParsedQuery) -> _Found:
+        """The documents a parsed query finds: all its words, else any of them."""
         searcher = view.searcher
         reader = searcher.reader()
         meaning = self._interpreter(view).interpret(parsed)
@@ -209,33 +259,47 @@ class SearchEngine:
         result.mask &= keep
         facets = _facets(result.mask, arrays)  # before the collection filter: other collections stay on offer
         result.mask &= within
-        total = int(result.mask.sum())
-        offset = (page - 1) * per_page
-        best = ranked(result, arrays, offset + per_page)
-        matches = _matcher(meaning.terms, view.meta.stemmer) if snippets else None
-        hits = [_hit(searcher, docnum, score, matches) for score, docnum in best[offset:]]
-        suggestion = None
-        if total < SUGGEST_BELOW and meaning.words:
-            suggestion = suggest(q, meaning.words, searcher, self._words(view), view.meta.stemmer)
-        return {
-            "query": q,
-            "total": total,
-            "page": page,
-            "per_page": per_page,
-            "pages": math.ceil(total / per_page),
-            "took_ms": round((time.perf_counter() - started) * 1000, 2),
-            "hits": hits,
-            "suggestion": suggestion,
-            "facets": {"collection": facets},
-            "interpretation": _interpretation(meaning, mode, parsed.filters),
-        }
+        return _Found(meaning, mode, result, facets, int(result.mask.sum()))
 
     def complete(self, prefix: str, limit: int = 10) -> list[str]:
-        """Indexed words, as people write them, that start with the last word of
-        ``prefix`` (in any spelling), most frequent first."""
+        """``prefix`` with its last word completed by indexed words, as people
+        write them: first those found in the documents that have the words typed
+        before it, then the most frequent. No stop words (except inside a quoted
+        phrase); after ``title:`` or ``text:``, words of that field only."""
         if not _whole(limit, 1, MAX_COMPLETIONS):
             raise BadQueryError(f"limit must be a whole number from 1 to {MAX_COMPLETIONS}")
-        return self._fresh(lambda view: complete(prefix[:200], self._words(view), limit))
+        typed = being_typed(prefix[:MAX_COMPLETED_CHARS])
+        if typed is None or not completes_words(typed):
+            return []
+        return self._fresh(lambda view: self._complete(view, typed, limit))
+
+    def _complete(self, view: _View, typed: Typing, limit: int) -> list[str]:
+        chains = self._shared_for(view).chains
+        form = chains.form(typed.word)
+        if not form:  # marks alone: nothing to complete yet
+            return []
+        reader = view.searcher.reader()
+        words = self._words(view)
+        fields: tuple[str, ...] = TEXT_FIELDS if typed.field is None else (typed.field,)
+        if typed.field is None:
+            candidates = words.starting_with(form)
+        else:
+            candidates = field_candidates(reader, typed.field, form)
+        context = self._context(view, typed.context)
+        arrays = self._shared_for(view).arrays
+        together = None if context is None else _counter(arrays, reader, fields, context)
+        return complete(typed, candidates, words, chains, together, limit)
+
+    def _context(self, view: _View, text: str) -> np.ndarray | None:
+        """The documents that have what was typed before the last word, read as a
+        query; None when it has no words, cannot be read or finds nothing."""
+        if next(iter_words(text), None) is None:
+            return None
+        try:
+            found = self._find(view, parse(text))
+        except BadQueryError:
+            return None
+        return found.result.mask if found.has_all_words else None
 
     def document(self, doc_id: str, q: str | None = None) -> dict[str, Any]:
         """A document with its full original text; with ``q``, the text and title
@@ -269,6 +333,21 @@ class SearchEngine:
         }
 
 
+@dataclass
+class _Found:
+    """What one query finds, before ranking: the hits' mask and scores, within the filters."""
+
+    meaning: Interpretation
+    mode: str  # all, any (no document had all the words), every (no words)
+    result: Scored
+    facets: list[dict[str, Any]]
+    total: int
+
+    @property
+    def has_all_words(self) -> bool:
+        return self.mode != "any" and self.total > 0
+
+
 def open_index(index_dir: str | os.PathLike[str] | None = None, *, weights: Weights = DEFAULT_WEIGHTS) -> SearchEngine:
     """Open the index for searching; raises IndexNotFoundError or SchemaVersionError now."""
     directory = Path(index_dir) if index_dir else Settings.load().index_dir
@@ -277,6 +356,37 @@ def open_index(index_dir: str | os.PathLike[str] | None = None, *, weights: Weig
 
 def _whole(value: object, lowest: int, highest: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and lowest <= value <= highest
+
+
+def _counter(
+    arrays: IndexArrays, reader: IndexReader, fields: tuple[str, ...], within: np.ndarray
+) -> Callable[[str], int]:
+    """How many documents of ``within`` have a given (normalized) word in any of ``fields``."""
+
+    def count(word: str) -> int:
+        docs = np.concatenate([arrays.postings(reader, name, word)[0] for name in fields])
+        return int(np.count_nonzero(within[docs]))  # a document with it in both fields counts once
+
+    return count
+
+
+def _checked_filters(filters: Mapping[str, str | Sequence[str]]) -> dict[str, list[str]]:
+    """Filters given beside the query, checked: collection, id and date, each one or more texts."""
+    checked: dict[str, list[str]] = {}
+    for name, values in filters.items():
+        if name not in ("collection", "id", "date"):
+            raise BadQueryError(f"cannot filter on {name!r}: filters are collection, id and date")
+        values = [values] if isinstance(values, str) else values
+        if not isinstance(values, list | tuple) or not all(isinstance(v, str) and v.strip() for v in values):
+            raise BadQueryError(f"the {name} filter takes one or more non-empty texts")
+        checked[name] = list(values)
+    return checked
+
+
+def _with_filters(parsed: ParsedQuery, filters: dict[str, list[str]]) -> ParsedQuery:
+    for name, values in filters.items():
+        parsed.filters.setdefault(name, []).extend(values)
+    return parsed
 
 
 def _check_page(page: object, per_page: object) -> None:

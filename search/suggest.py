@@ -1,4 +1,5 @@
-"""Spelling suggestions ("did you mean") and autocomplete, from the index's own words."""
+"""Spelling suggestions ("did you mean") from the index's own words, and the
+index's analysis chains as the suggester and the completer use them."""
 
 from __future__ import annotations
 
@@ -7,18 +8,45 @@ from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+from whoosh.fields import Schema
 from whoosh.reading import IndexReader
-from whoosh.searching import Searcher
 
-from indexer.analysis.normalize import normalize
-from indexer.analysis.stemming import stems
-from indexer.analysis.tokenizer import iter_words
+from indexer.analysis.filters import StopStep, WordChain
 from indexer.vocabulary import Vocabulary
 
 # Shorter words have too many neighbours one edit away to guess from.
 MIN_LETTERS = 4
 # From this length, two edits away is still a likely typo.
 LONG_WORD = 6
+
+
+@dataclass(frozen=True)
+class Chains:
+    """What one typed word becomes in the index's two views, by the chains pickled
+    in its schema: one definition, shared with indexing and querying."""
+
+    exact: WordChain
+    stem: WordChain
+    stop: WordChain  # the stem chain's steps up to its stop step: whether a word is a stop word, without stemming
+
+    @classmethod
+    def of(cls, schema: Schema) -> Chains:
+        # A chain is the tokenizer, then one WordChain filter that runs every step.
+        exact, stem = schema["text"].analyzer.items[-1], schema["text_stem"].analyzer.items[-1]
+        until_stop = next(i for i, step in enumerate(stem.steps) if isinstance(step, StopStep)) + 1
+        return cls(exact, stem, WordChain(*stem.steps[:until_stop]))
+
+    def form(self, word: str) -> str:
+        """The word's normalized form (الدِّفَاعِ -> الدفاع); empty for marks alone."""
+        forms = self.exact.forms(word, False)
+        return forms[0][0] if forms else ""
+
+    def stems(self, word: str) -> list[str]:
+        return [text for text, _ in self.stem.forms(word, False)]
+
+    def is_stop_word(self, word: str) -> bool:
+        forms = self.stop.forms(word, False)
+        return bool(forms) and all(stopped for _, stopped in forms)
 
 
 @dataclass(frozen=True)
@@ -35,6 +63,8 @@ class WordList:
         return cls([n for n, _ in words], [w for _, (w, _) in words], [c for _, (_, c) in words])
 
     def __contains__(self, normalized: object) -> bool:
+        if not isinstance(normalized, str):
+            return False
         i = bisect_left(self.normalized, normalized)
         return i < len(self.normalized) and self.normalized[i] == normalized
 
@@ -54,33 +84,22 @@ class WordList:
         found.sort(key=lambda item: (item[1], -self.counts[lo + item[2]], item[0]))
         return [(word, self.counts[lo + i]) for word, _, i in found if word != form]
 
-    def starting_with(self, prefix: str, limit: int) -> list[str]:
-        """Written forms of the words that start with ``prefix``, most frequent first."""
+    def starting_with(self, prefix: str) -> list[tuple[str, int]]:
+        """The normalized words that start with ``prefix``, with their counts, most frequent first."""
         lo = bisect_left(self.normalized, prefix)
         hi = bisect_left(self.normalized, prefix + "\U0010ffff")
         ranked = sorted(range(lo, hi), key=lambda i: (-self.counts[i], self.normalized[i]))
-        return [self.written[i] for i in ranked[:limit]]
+        return [(self.normalized[i], self.counts[i]) for i in ranked]
 
 
-def complete(text: str, words: WordList, limit: int) -> list[str]:
-    """Completions of the last word of ``text``, keeping what comes before it."""
-    found = list(iter_words(text))
-    last = found[-1] if found else None
-    if last is None or last.end() != len(text.rstrip()):
-        return []
-    head = text[: last.start()]
-    return [head + word for word in words.starting_with(normalize(last.group()), limit)]
-
-
-def suggest(query: str, typed_words: list[str], searcher: Searcher, words: WordList, stemmer: str) -> str | None:
+def suggest(query: str, typed_words: list[str], reader: IndexReader, words: WordList, chains: Chains) -> str | None:
     """The query with each word that the index does not know (in any form)
     replaced by the most frequent indexed word one edit away (two for long
     words); None when nothing would change."""
-    reader = searcher.reader()
     suggestion = query
     for typed in typed_words:
-        form = normalize(typed)
-        if len(form) < MIN_LETTERS or _known(reader, form, stemmer):
+        form = chains.form(typed)
+        if len(form) < MIN_LETTERS or _known(reader, typed, form, chains):
             continue
         near = words.near(form, 2 if len(form) >= LONG_WORD else 1)
         if near:
@@ -88,8 +107,8 @@ def suggest(query: str, typed_words: list[str], searcher: Searcher, words: WordL
     return suggestion if suggestion != query else None
 
 
-def _known(reader: IndexReader, form: str, stemmer: str) -> bool:
+def _known(reader: IndexReader, typed: str, form: str, chains: Chains) -> bool:
     """In the index as written, or through one of its stems (a rare inflection is no typo)."""
     if reader.doc_frequency("text", form) or reader.doc_frequency("title", form):
         return True
-    return any(reader.doc_frequency("text_stem", s) for s in stems(form, stemmer))
+    return any(reader.doc_frequency("text_stem", s) for s in chains.stems(typed))

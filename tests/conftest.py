@@ -30,6 +30,7 @@ RESULT_KEYS = {
     "took_ms",
     "hits",
     "suggestion",
+    "corrected",
     "facets",
     "interpretation",
 }

@@ -245,6 +245,42 @@ def test_autocomplete_with_the_keyboard(page):
     expect(box).to_have_value("التعا")
 
 
+def test_autocomplete_follows_the_earlier_words_and_bolds_the_completion(page):
+    page.goto("/")
+    box = page.locator("#q")
+    options = page.locator("#suggestions").get_by_role("option")
+    box.click()
+    box.press_sequentially("مقال ال", delay=40)
+    # After مقال, a word of the opinion pieces (which have مقال), not the most frequent الأمني.
+    expect(options.first).to_have_text("مقال الأمن")
+    expect(options.first.locator("b")).to_have_text("أمن")  # what is added; what was typed stays plain
+    screenshot(page, "autocomplete-context", full_page=False)
+
+    box.fill("")
+    box.press_sequentially("مسئ", delay=40)  # another hamza seat than the document's
+    expect(options).to_have_count(1)
+    expect(options.first).to_have_text("مسؤولية")
+    expect(options.first.locator("b")).to_have_text("ولية")
+    with page.expect_navigation():
+        options.first.click()
+    assert query_of(page.url) == {"q": ["مسؤولية"]}
+    assert page.watch.page_errors == []
+
+
+def test_corrected_results_and_search_instead_for_the_original(page):
+    page.goto("/?q=التعاوم")
+    expect(page.locator(".corrected")).to_have_text("عرض نتائج: التعاون")
+    expect(page.locator(".summary .count")).to_have_text("25")
+    expect(page.locator(".hit")).to_have_count(10)
+    screenshot(page, "corrected")
+    page.locator(".original").get_by_role("link", name="التعاوم").click()
+    page.wait_for_url(lambda url: query_of(url) == {"q": ["التعاوم"], "correct": ["false"]})
+    expect(page.locator(".corrected")).to_have_count(0)
+    expect(page.locator(".hit")).to_have_count(0)
+    expect(page.locator(".didyoumean")).to_contain_text("التعاون")
+    assert page.watch.page_errors == []
+
+
 def test_open_a_document_and_come_back_to_the_results(page):
     page.goto("/?q=الاعمال")
     page.locator(".hit h3 a").first.click()

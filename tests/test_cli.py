@@ -149,10 +149,19 @@ def test_search_json_is_the_api_structure(run, corpus, index_dir):
 
 def test_search_without_results_exits_1_and_suggests(run, corpus, index_dir):
     run("index", corpus, "--index-dir", index_dir)
-    result = run("search", "النصيحت", "--index-dir", index_dir)
+    result = run("search", "النصيحت", "--no-correct", "--index-dir", index_dir)
     assert result.exit_code == 1
     assert "0 results" in result.stdout
     assert "did you mean: النصيحة" in result.stdout
+
+
+def test_search_shows_the_corrected_results_and_says_so(run, corpus, index_dir):
+    run("index", corpus, "--index-dir", index_dir)
+    result = run("search", "النصيحت", "--index-dir", index_dir)
+    assert result.exit_code == 0
+    assert "showing results for: النصيحة" in result.stdout
+    assert "search instead for: النصيحت (with --no-correct)" in result.stdout
+    assert "1-1 of 1 result (" in result.stdout and "(h2)" in result.stdout
 
 
 def test_search_errors_exit_2_with_a_message(run, corpus, index_dir, tmp_path):

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from conftest import write_web_corpus
 from indexer import build_index
@@ -101,6 +103,36 @@ def test_api_suggest(client):
     assert response.get_json()["suggestions"][0] == "التعاون"
     assert client.get("/api/suggest").get_json() == {"query": "", "suggestions": []}
     assert error_of(client.get("/api/suggest", query_string={"q": "ا", "limit": "x"})) == "bad_parameter"
+
+
+def test_api_suggest_completes_in_context_without_stop_words(client):
+    def suggestions(q):
+        response = client.get("/api/suggest", query_string={"q": q, "limit": 8})
+        conforms(response, "Suggestions")
+        return response.get_json()["suggestions"]
+
+    alone = suggestions("ال")
+    assert alone[0] == "الأمني"  # the most frequent (20 news documents)
+    # After مقال, the words of the opinion pieces (which have مقال) come first.
+    assert suggestions("مقال ال")[:3] == ["مقال الأمن", "مقال الداخلي", "مقال المؤسسات"]
+    assert suggestions("collection:رأي ال")[0] == "collection:رأي الأمن"  # a filter typed before counts too
+    assert suggestions("ف") == []  # في is the only word: a stop word, left out of queries
+    assert suggestions("َ") == []  # a diacritic alone has no letters to complete
+    assert "رسول" in suggestions("ر")
+    assert suggestions("title:ر") == ["title:رقم", "title:رأي"]  # رسول is in no title
+
+
+def test_api_search_corrects_unless_asked_not_to(client):
+    response = client.get("/api/search", query_string={"q": "التعاوم"})
+    conforms(response, "SearchResult")
+    data = response.get_json()
+    assert data["query"] == "التعاوم" and data["total"] == 25
+    assert data["corrected"] == {"query": "التعاون", "original": "التعاوم"}
+    response = client.get("/api/search", query_string={"q": "التعاوم", "correct": "false"})
+    conforms(response, "SearchResult")
+    data = response.get_json()
+    assert data["total"] == 0 and data["corrected"] is None and data["suggestion"] == "التعاون"
+    assert error_of(client.get("/api/search", query_string={"q": "التعاوم", "correct": "maybe"})) == "bad_parameter"
 
 
 def test_api_document(client):
@@ -220,10 +252,45 @@ def test_results_page_pagination_and_facets(client):
     assert 'name="collection" value="رأي"' in facet  # a new search keeps the filter
 
 
-def test_did_you_mean_links_to_the_suggested_query(client):
-    html = client.get("/", query_string={"q": "التعاوم"}).get_data(as_text=True)
-    assert "هل تقصد" in html and "التعاون" in html
-    assert "لم نجد شيئًا" in html  # the friendly empty state
+def parsed_page(response):
+    return HTMLParser(response.get_data(as_text=True))
+
+
+def text_of(page, selector):
+    node = page.css_first(selector)
+    return None if node is None else " ".join(node.text(separator=" ").split())
+
+
+def test_a_misspelled_query_shows_the_corrected_results_and_a_way_back(client):
+    page = parsed_page(client.get("/", query_string={"q": "التعاوم"}))
+    assert text_of(page, ".corrected") == "عرض نتائج: التعاون"
+    assert text_of(page, ".summary .count") == "25"
+    assert text_of(page, ".original") == "ابحث بدلًا من ذلك عن: التعاوم"
+    assert page.css_first("#q").attributes["value"] == "التعاوم"  # the box keeps what was typed
+    document = parsed_page(client.get(page.css_first(".hit h3 a").attributes["href"]))
+    assert [mark.text() for mark in document.css(".text mark")] == ["التعاون"]  # the shown words are marked
+
+    # "Search instead" runs exactly what was typed: nothing found, and the suggestion offered.
+    exact = parsed_page(client.get(page.css_first(".original a").attributes["href"]))
+    assert exact.css_first(".corrected") is None
+    assert text_of(exact, ".didyoumean") == "هل تقصد: التعاون ؟"
+    assert "لم نجد شيئًا" in text_of(exact, ".empty")  # the friendly empty state
+
+
+def test_pages_of_an_uncorrected_search_stay_uncorrected(client):
+    # Found through التعاون alone (25 documents, 3 pages); corrected, الجانب is in 20 of them.
+    assert client.get("/api/search", query_string={"q": "التعاون الجانبب"}).get_json()["total"] == 20
+    page = parsed_page(client.get("/", query_string={"q": "التعاون الجانبب", "correct": "false"}))
+    assert text_of(page, ".summary .count") == "25"
+    following = page.css_first(".pagination a[rel=next]").attributes["href"]
+    assert parse_qs(urlsplit(following).query)["correct"] == ["false"]
+    second = parsed_page(client.get(following))
+    assert text_of(second, ".summary .count") == "25" and second.css_first(".corrected") is None
+    # A corrected search's own links do not switch correction off.
+    corrected = parsed_page(client.get("/", query_string={"q": "التعاون الجانبب"}))
+    assert text_of(corrected, ".summary .count") == "20"
+    following = corrected.css_first(".pagination a[rel=next]").attributes["href"]
+    assert "correct" not in parse_qs(urlsplit(following).query)
 
 
 def test_bad_query_shows_a_message_not_a_stack_trace(client):

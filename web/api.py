@@ -21,7 +21,8 @@ def search() -> Any:
     if not q.strip():
         raise ApiError(400, "missing_parameter", "q is required: the words to search for")
     page, per_page = params.page_and_size()
-    return jsonify(engine().search(q, page=page, per_page=per_page, filters=params.collections()))
+    correct = params.flag("correct", True)
+    return jsonify(engine().search(q, page=page, per_page=per_page, filters=params.collections(), correct=correct))
 
 
 @blueprint.get("/suggest")

@@ -30,11 +30,22 @@ def search() -> Any:
         return render_template("search.html", info=searcher.info(), **context)
     page, per_page = params.page_and_size()
     try:
-        result = searcher.search(q, page=page, per_page=per_page, filters=params.collections())
+        result = searcher.search(
+            q, page=page, per_page=per_page, filters=params.collections(), correct=params.flag("correct", True)
+        )
     except BadQueryError as error:
         return render_template("search.html", error=str(error), **context), 400
     context.update(result=result, pages=_page_links(result["page"], result["pages"]), per_page=per_page)
     return render_template("search.html", **context)
+
+
+@blueprint.url_defaults
+def _keep_uncorrected(endpoint: str, values: dict[str, Any]) -> None:
+    """Links from a search asked without correction (its pages, its facets) to
+    the same query stay without correction; a new query is corrected again."""
+    if endpoint == "pages.search" and "correct" not in values and request.args.get("correct") is not None:
+        if values.get("q") == request.args.get("q", "").strip() and not params.flag("correct", True):
+            values["correct"] = "false"
 
 
 @blueprint.get("/doc/<path:doc_id>")

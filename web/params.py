@@ -23,6 +23,16 @@ def whole(name: str, default: int, lowest: int, highest: int) -> int:
     return value
 
 
+def flag(name: str, default: bool) -> bool:
+    """A yes/no parameter: true/false, 1/0 or yes/no."""
+    raw = request.args.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "1", "yes", "false", "0", "no"):
+        raise ApiError(400, "bad_parameter", f"{name} must be true or false")
+    return raw in ("true", "1", "yes")
+
+
 def page_and_size(default_size: int = 10) -> tuple[int, int]:
     return whole("page", 1, 1, MAX_PAGE), whole("per_page", default_size, 1, MAX_PER_PAGE)
 

@@ -25,13 +25,37 @@
     if (index >= 0) input.setAttribute("aria-activedescendant", items[index].id);
   }
 
-  function show(words) {
+  // Letters and digits count; marks and tatweel are not letters the index sees.
+  const LETTER = /[\p{L}\p{N}]/u;
+  const TATWEEL = "\u0640";
+
+  // A completion is the typed text with its last word completed: the part typed
+  // (as many letters as the user typed of that word) stays plain, the rest is bold.
+  function split(typed, word) {
+    const text = typed.trimEnd();
+    const last = text.match(/[\p{L}\p{M}\p{N}\p{Cf}]*$/u)[0];
+    const head = text.slice(0, text.length - last.length);
+    if (!word.startsWith(head)) return [word, ""];
+    let wanted = Array.from(last).filter((c) => LETTER.test(c) && c !== TATWEEL).length;
+    let end = head.length;
+    for (const c of word.slice(head.length)) {
+      if (wanted === 0) break;
+      if (LETTER.test(c) && c !== TATWEEL) wanted -= 1;
+      end += c.length;
+    }
+    return [word.slice(0, end), word.slice(end)];
+  }
+
+  function show(words, typed) {
     if (!words.length) return close();
     list.replaceChildren(...words.map((word, i) => {
       const item = document.createElement("li");
       item.id = "suggestion-" + i;
       item.setAttribute("role", "option");
-      item.textContent = word;  // text, never HTML
+      const [plain, rest] = split(typed, word);
+      const completion = document.createElement("b");
+      completion.textContent = rest;  // text nodes, never HTML
+      item.append(document.createTextNode(plain), completion);
       item.addEventListener("mousedown", (event) => {
         event.preventDefault();
         input.value = word;
@@ -53,7 +77,7 @@
       const response = await fetch("/api/suggest?limit=8&q=" + encodeURIComponent(text));
       if (!response.ok || mine !== request) return;
       const data = await response.json();
-      if (mine === request && input.value === text) show(data.suggestions || []);
+      if (mine === request && input.value === text) show(data.suggestions || [], text);
     } catch (error) {
       close();
     }
