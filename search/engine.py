@@ -20,20 +20,19 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+from whoosh.fields import Schema
 from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.searching import Searcher
 
-from indexer.analysis.normalize import normalize
-from indexer.analysis.stemming import stems
-from indexer.analysis.stopwords import is_stop_word
+from indexer.analysis.analyzers import word_chain
 from indexer.errors import BadQueryError, DocumentNotFoundError
 from indexer.settings import Settings
 from indexer.storage import IndexMeta, current_generation, open_generation
 from indexer.vocabulary import Vocabulary
 
-from .highlight import Matcher, Remembered, highlight, snippet
+from .highlight import Matcher, Remembered, Verdict, highlight, snippet
 from .interpret import Interpretation, Interpreter, MatchTerms, keyword_filter
-from .query import ParsedQuery, parse
+from .query import Note, ParsedQuery, parse
 from .ranking import DEFAULT_WEIGHTS, Weights
 from .suggest import WordList, complete, suggest
 from .vectors import Evaluator, IndexArrays, ranked
@@ -207,14 +206,19 @@ class SearchEngine:
             fallback = evaluator.evaluate(meaning.fallback)
             if (fallback.mask & keep & within).any():
                 mode, result = "any", fallback
-                meaning.notes.append("no document has all the words: showing those with any of them, most first")
+                meaning.notes.append(
+                    Note(
+                        "no document has all the words: showing those with any of them, most first",
+                        "لا توجد وثيقة فيها كل الكلمات، فهذه الوثائق التي فيها بعضها، والأكثر منها أولًا.",
+                    )
+                )
         result.mask &= keep
         facets = _facets(result.mask, arrays)  # before the collection filter: other collections stay on offer
         result.mask &= within
         total = int(result.mask.sum())
         offset = (page - 1) * per_page
         best = ranked(result, arrays, offset + per_page)
-        matches = _matcher(meaning.terms, view.meta.stemmer) if snippets else None
+        matches = _matcher(meaning.terms, searcher.schema) if snippets else None
         hits = [_hit(searcher, docnum, score, matches) for score, docnum in best[offset:]]
         suggestion = None
         if total < SUGGEST_BELOW and meaning.words:
@@ -250,7 +254,7 @@ class SearchEngine:
             raise DocumentNotFoundError(doc_id)
         result = _public(stored)
         if q:
-            matches = _matcher(self._interpreter(view).interpret(parse(q)).terms, view.meta.stemmer)
+            matches = _matcher(self._interpreter(view).interpret(parse(q)).terms, view.searcher.schema)
             result["title_html"] = highlight(result["title"], matches)
             result["text_html"] = highlight(result["text"], matches)
         return result
@@ -283,9 +287,15 @@ def _whole(value: object, lowest: int, highest: int) -> bool:
 
 def _check_page(page: object, per_page: object) -> None:
     if not _whole(page, 1, MAX_PAGE):
-        raise BadQueryError(f"page must be a whole number from 1 to {MAX_PAGE}")
+        raise BadQueryError(
+            f"page must be a whole number from 1 to {MAX_PAGE}",
+            f"يجب أن يكون رقم الصفحة عددًا صحيحًا من 1 إلى {MAX_PAGE:,}.",
+        )
     if not _whole(per_page, 1, MAX_PER_PAGE):
-        raise BadQueryError(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}")
+        raise BadQueryError(
+            f"per_page must be a whole number from 1 to {MAX_PER_PAGE}",
+            f"يجب أن يكون عدد النتائج في الصفحة عددًا صحيحًا من 1 إلى {MAX_PER_PAGE}.",
+        )
 
 
 def _facets(mask: np.ndarray, arrays: IndexArrays) -> list[dict[str, Any]]:
@@ -295,19 +305,15 @@ def _facets(mask: np.ndarray, arrays: IndexArrays) -> list[dict[str, Any]]:
     return [{"value": arrays.collections[c], "count": int(counts[c])} for c in order]
 
 
-def _matcher(terms: MatchTerms, strategy: str) -> Remembered:
-    """Whether a document word matched: the same steps as the index's two chains."""
-    prefixes = tuple(terms.prefixes)
+def _matcher(terms: MatchTerms, schema: Schema) -> Remembered:
+    """How a document word matched: the word as the index's own chains (pickled in
+    its schema) made it in each view, so highlights agree with what was found."""
+    exact, stem = word_chain(schema["text"].analyzer), word_chain(schema["text_stem"].analyzer)
 
-    def matches(word: str) -> bool:
-        form = normalize(word)
-        return (
-            form in terms.exact
-            or (bool(prefixes) and form.startswith(prefixes))
-            or (bool(terms.stems) and not is_stop_word(form) and not terms.stems.isdisjoint(stems(form, strategy)))
-        )
+    def matches(word: str) -> Verdict:
+        return terms.verdict([f for f, _ in exact.forms(word, True)], [s for s, _ in stem.forms(word, True)])
 
-    return Remembered(matches)
+    return Remembered(matches, tuple(len(phrase) for phrase in terms.phrases))
 
 
 def _public(stored: dict[str, Any]) -> dict[str, Any]:
@@ -335,6 +341,7 @@ def _interpretation(meaning: Interpretation, mode: str, filters: dict[str, list[
         "ignored_stop_words": meaning.ignored,
         "expansions": meaning.expansions,
         "filters": filters,
-        "notes": meaning.notes,
+        "notes": [note.english for note in meaning.notes],
+        "notes_ar": [note.arabic for note in meaning.notes],
         "parsed": str(meaning.query),
     }
