@@ -309,9 +309,11 @@ def _matcher(terms: MatchTerms, schema: Schema) -> Remembered:
     """How a document word matched: the word as the index's own chains (pickled in
     its schema) made it in each view, so highlights agree with what was found."""
     exact, stem = word_chain(schema["text"].analyzer), word_chain(schema["text_stem"].analyzer)
+    stemmed = bool(terms.stems) or any(slot.stems for phrase in terms.phrases for slot in phrase)
 
     def matches(word: str) -> Verdict:
-        return terms.verdict([f for f, _ in exact.forms(word, True)], [s for s, _ in stem.forms(word, True)])
+        stems = [s for s, _ in stem.forms(word, True)] if stemmed else []  # stemming a new word costs most
+        return terms.verdict([f for f, _ in exact.forms(word, True)], stems)
 
     return Remembered(matches, tuple(len(phrase) for phrase in terms.phrases))
 

@@ -116,8 +116,9 @@ def _phrase_runs(verdicts: list[Verdict], phrases: tuple[int, ...]) -> list[tupl
             if view < len(v.places) and (places := v.places[view]) is not None
         ]
         for phrase, length in enumerate(phrases):
+            first = (phrase, 0)
             for at in range(len(positioned) - length + 1):
-                if all((phrase, j) in positioned[at + j][1] for j in range(length)):
+                if first in positioned[at][1] and all((phrase, j) in positioned[at + j][1] for j in range(1, length)):
                     runs.append((positioned[at][0], positioned[at + length - 1][0]))
     return runs
 

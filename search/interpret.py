@@ -57,6 +57,8 @@ class MatchTerms:
             or not self.stems.isdisjoint(stems)
             or (bool(prefixes) and any(form.startswith(prefixes) for form in exact))
         )
+        if not self.phrases:
+            return Verdict(alone)
         return Verdict(
             alone, (self._places(exact, lambda slot: slot.exact), self._places(stems, lambda slot: slot.stems))
         )
