@@ -209,7 +209,7 @@ class SearchEngine:
                 meaning.notes.append(
                     Note(
                         "no document has all the words: showing those with any of them, most first",
-                        "لا توجد وثيقة فيها كل الكلمات، فهذه الوثائق التي فيها بعضها، والأكثر منها أولًا.",
+                        "لا توجد وثيقة فيها كل الكلمات، فهذه الوثائق التي فيها بعضها، مرتبةً من الأكثر تطابقًا.",
                     )
                 )
         result.mask &= keep

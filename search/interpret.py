@@ -4,6 +4,7 @@ limits, filters, and the record of it all that the response shows."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from itertools import islice
@@ -173,11 +174,12 @@ class Interpreter:
     def word(self, word: Word) -> _Piece | None:
         fields = (word.field,) if word.field else TEXT_FIELDS
         positions = _by_position(self.exact, word.text)
-        if not positions:
-            self.notes.append(_nothing_in(word.text))
-            return None
         if len(positions) > 1:  # punctuation inside, as in 2021م: the parts must stand together
             return self.phrase(Phrase(word.text, word.field))
+        too_long = _too_long(word.text)
+        self.notes.extend(too_long or ([] if positions else [_no_letters(word.text)]))
+        if not positions:
+            return None
         forms = positions[0]  # one form, or two spellings of an Uthmani word
         form = forms[0]
         if word.kind == "exact":
@@ -202,11 +204,13 @@ class Interpreter:
     def phrase(self, phrase: Phrase) -> _Piece | None:
         fields = (phrase.field,) if phrase.field else TEXT_FIELDS
         exact_positions = _by_position(self.exact, phrase.text)
+        too_long = _too_long(phrase.text)
         if not exact_positions:
-            self.notes.append(_nothing_in(phrase.text))
+            self.notes.extend(too_long or [_no_letters(phrase.text)])
             return None
         if len(exact_positions) == 1:  # one quoted word: that exact form
             return self.word(Word(phrase.text.strip(), "exact", field=phrase.field))
+        self.notes.extend(too_long)
         stem_positions = _by_position(self.stem, phrase.text)
         if len(stem_positions) != len(exact_positions):
             # A stop word inside has no place in the stem view: its neighbours would
@@ -222,7 +226,7 @@ class Interpreter:
         if len(form) < MIN_PREFIX_CHARS:
             raise BadQueryError(
                 f"'{word.text}*': type at least {MIN_PREFIX_CHARS} letters before '*'",
-                f"«{word.text}*»: اكتب {MIN_PREFIX_CHARS} من الحروف على الأقل قبل «*».",
+                f"«{word.text}*»: اكتب قبل «*» حروفًا لا يقل عددها عن {MIN_PREFIX_CHARS}.",
             )
         found: set[str] = set()
         for name in fields:
@@ -259,14 +263,23 @@ class Interpreter:
         return _Piece(query, typed=word.text)
 
 
-def _nothing_in(text: str) -> Note:
-    """Why a word or phrase gave the analyzer nothing to search for."""
-    if any(len(part) > MAX_TOKEN_CHARS and any(c.isalnum() for c in part) for part in text.split()):
-        shown = text.strip()[:40] + "…"
-        return Note(
-            f"'{shown}' is too long to be a word (at most {MAX_TOKEN_CHARS} letters) and was ignored",
-            f"«{shown}» أطول من أن يكون كلمة (الحد {MAX_TOKEN_CHARS} حرفًا)، فأُهمل.",
+# What separates words for the purpose of naming one too long to be a word.
+_SEPARATORS = re.compile(r"[\s.,;:!?،؛؟«»\"'()\[\]{}]+")
+
+
+def _too_long(text: str) -> list[Note]:
+    """A note for each "word" of ``text`` longer than the index keeps: it was left out."""
+    return [
+        Note(
+            f"'{part[:40]}…' is too long to be a word (at most {MAX_TOKEN_CHARS} letters) and was ignored",
+            f"«{part[:40]}…» أطول من أن يكون كلمة (الحد {MAX_TOKEN_CHARS} حرفًا)، فأُهمل.",
         )
+        for part in _SEPARATORS.split(text)
+        if len(part) > MAX_TOKEN_CHARS and any(c.isalnum() for c in part)
+    ]
+
+
+def _no_letters(text: str) -> Note:
     return Note(f"'{text}' has no letters or digits and was ignored", f"«{text}» ليس فيه حروف ولا أرقام، فأُهمل.")
 
 
@@ -284,7 +297,7 @@ def _every(excluded: bool, filters: bool) -> Note:
         )
     return Note(
         "no words to look for: the documents the filters allow are shown, in id order",
-        "لا كلمات يُبحث عنها: تُعرض الوثائق التي تستوفي شروط التصفية، مرتبةً بمعرّفاتها.",
+        "لا كلمات يُبحث عنها: تُعرض الوثائق التي تستوفي شروط التصفية، مرتبةً حسب معرّفاتها.",
     )
 
 

@@ -94,7 +94,7 @@ def parse(text: str) -> ParsedQuery:
     if len(text) > MAX_QUERY_CHARS:
         raise BadQueryError(
             f"the query is too long ({len(text):,} characters); at most {MAX_QUERY_CHARS:,} are searched",
-            f"نص البحث طويل جدًا ({len(text):,} حرفًا)، والحد الأقصى {MAX_QUERY_CHARS:,} حرف.",
+            f"نص البحث طويل جدًا: فيه {len(text):,} من الحروف، والحد الأقصى {MAX_QUERY_CHARS:,} حرف.",
         )
     notes: list[Note] = []
     tokens = _lex(_clean(text), notes)
@@ -104,7 +104,7 @@ def parse(text: str) -> ParsedQuery:
         notes.append(
             Note(
                 f"the query has {parser.items} words and phrases: only the first {MAX_QUERY_ITEMS} were searched",
-                f"في البحث {parser.items} من الكلمات والعبارات، فبُحث عن أول {MAX_QUERY_ITEMS} منها فقط.",
+                f"في البحث {parser.items} من الكلمات والعبارات، فاقتصر البحث على أول {MAX_QUERY_ITEMS} منها.",
             )
         )
     if not root.required and not root.excluded and not parser.filters:
@@ -214,7 +214,7 @@ class _Parser:
             if nxt is not None and nxt.kind == "not":
                 raise BadQueryError(
                     "an excluded word cannot be an alternative: write 'a -b', not 'a OR -b'",
-                    "لا تكون الكلمة المستبعدة بديلًا: اكتب «أ -ب» لا «أ OR -ب».",
+                    "لا يمكن أن تكون الكلمة المستبعدة بديلًا: اكتب «أ -ب» لا «أ OR -ب».",
                 )
             node = self.primary()
             if node is not None:

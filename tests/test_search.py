@@ -434,3 +434,9 @@ def test_notes_come_in_arabic_too(engine):
     assert meaning["notes"] and len(meaning["notes_ar"]) == len(meaning["notes"])
     for note in meaning["notes_ar"]:
         assert re.search("[\u0621-\u064a]", note) and not re.search("[A-Za-z]{3,}", note.replace("OR", ""))
+
+
+def test_a_word_too_long_inside_a_phrase_is_named_too(engine):
+    result = engine.search(f'"{"ب" * 300} الأمن الداخلي"')
+    assert [h["id"] for h in result["hits"]] == ["security"]
+    assert any("too long to be a word" in n for n in result["interpretation"]["notes"])
