@@ -157,6 +157,7 @@ def test_phrase_requires_adjacent_words(engine):
 def test_phrase_with_a_stop_word_inside(engine):
     assert ids(engine, '"لا تنحصر في أفراد"') == ["security"]
     assert ids(engine, '"تنحصر أفراد"') == ["security"]  # matched through the stem view, stop word skipped
+    assert marks(engine.search('"تنحصر أفراد"')["hits"][0]["snippet"]) == ["تنحصر في أفراد"]  # what matched, as one run
 
 
 def test_exclusion(engine):
