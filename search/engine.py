@@ -26,9 +26,6 @@ from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from indexer.analysis.normalize import normalize
-from indexer.analysis.stemming import stems
-from indexer.analysis.stopwords import is_stop_word
 from indexer.analysis.tokenizer import iter_words
 from indexer.errors import BadQueryError, DocumentNotFoundError
 from indexer.schema import TEXT_FIELDS
@@ -37,9 +34,9 @@ from indexer.storage import IndexMeta, current_generation, open_generation
 from indexer.vocabulary import Vocabulary
 
 from .complete import Typing, being_typed, complete, completes_words, field_candidates
-from .highlight import Matcher, Remembered, highlight, snippet
+from .highlight import Matcher, Remembered, Verdict, highlight, snippet
 from .interpret import Interpretation, Interpreter, MatchTerms, keyword_filter
-from .query import ParsedQuery, parse
+from .query import Note, ParsedQuery, parse
 from .ranking import DEFAULT_WEIGHTS, Weights
 from .suggest import Chains, WordList, suggest
 from .vectors import Evaluator, IndexArrays, Scored, ranked
@@ -217,7 +214,7 @@ class SearchEngine:
         arrays = self._shared_for(view).arrays
         offset = (page - 1) * per_page
         best = ranked(found.result, arrays, offset + per_page)
-        matches = _matcher(found.meaning.terms, view.meta.stemmer) if snippets else None
+        matches = _matcher(found.meaning.terms, self._shared_for(view).chains) if snippets else None
         hits = [_hit(searcher, docnum, score, matches) for score, docnum in best[offset:]]
         return {
             "query": q,
@@ -255,7 +252,12 @@ class SearchEngine:
             fallback = evaluator.evaluate(meaning.fallback)
             if (fallback.mask & keep & within).any():
                 mode, result = "any", fallback
-                meaning.notes.append("no document has all the words: showing those with any of them, most first")
+                meaning.notes.append(
+                    Note(
+                        "no document has all the words: showing those with any of them, most first",
+                        "لا توجد وثيقة فيها كل الكلمات، فهذه الوثائق التي فيها بعضها، مرتبةً من الأكثر تطابقًا.",
+                    )
+                )
         result.mask &= keep
         facets = _facets(result.mask, arrays)  # before the collection filter: other collections stay on offer
         result.mask &= within
@@ -312,7 +314,7 @@ class SearchEngine:
             raise DocumentNotFoundError(doc_id)
         result = _public(stored)
         if q:
-            matches = _matcher(self._interpreter(view).interpret(parse(q)).terms, view.meta.stemmer)
+            matches = _matcher(self._interpreter(view).interpret(parse(q)).terms, self._shared_for(view).chains)
             result["title_html"] = highlight(result["title"], matches)
             result["text_html"] = highlight(result["text"], matches)
         return result
@@ -391,9 +393,15 @@ def _with_filters(parsed: ParsedQuery, filters: dict[str, list[str]]) -> ParsedQ
 
 def _check_page(page: object, per_page: object) -> None:
     if not _whole(page, 1, MAX_PAGE):
-        raise BadQueryError(f"page must be a whole number from 1 to {MAX_PAGE}")
+        raise BadQueryError(
+            f"page must be a whole number from 1 to {MAX_PAGE}",
+            f"يجب أن يكون رقم الصفحة عددًا صحيحًا من 1 إلى {MAX_PAGE:,}.",
+        )
     if not _whole(per_page, 1, MAX_PER_PAGE):
-        raise BadQueryError(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}")
+        raise BadQueryError(
+            f"per_page must be a whole number from 1 to {MAX_PER_PAGE}",
+            f"يجب أن يكون عدد النتائج في الصفحة عددًا صحيحًا من 1 إلى {MAX_PER_PAGE}.",
+        )
 
 
 def _facets(mask: np.ndarray, arrays: IndexArrays) -> list[dict[str, Any]]:
@@ -403,19 +411,17 @@ def _facets(mask: np.ndarray, arrays: IndexArrays) -> list[dict[str, Any]]:
     return [{"value": arrays.collections[c], "count": int(counts[c])} for c in order]
 
 
-def _matcher(terms: MatchTerms, strategy: str) -> Remembered:
-    """Whether a document word matched: the same steps as the index's two chains."""
-    prefixes = tuple(terms.prefixes)
+def _matcher(terms: MatchTerms, chains: Chains) -> Remembered:
+    """How a document word matched: the word as the index's own chains (pickled in
+    its schema) made it in each view, so highlights agree with what was found."""
+    exact, stem = chains.exact, chains.stem
+    stemmed = bool(terms.stems) or any(slot.stems for phrase in terms.phrases for slot in phrase)
 
-    def matches(word: str) -> bool:
-        form = normalize(word)
-        return (
-            form in terms.exact
-            or (bool(prefixes) and form.startswith(prefixes))
-            or (bool(terms.stems) and not is_stop_word(form) and not terms.stems.isdisjoint(stems(form, strategy)))
-        )
+    def matches(word: str) -> Verdict:
+        stems = [s for s, _ in stem.forms(word, True)] if stemmed else []  # stemming a new word costs most
+        return terms.verdict([f for f, _ in exact.forms(word, True)], stems)
 
-    return Remembered(matches)
+    return Remembered(matches, tuple(len(phrase) for phrase in terms.phrases))
 
 
 def _public(stored: dict[str, Any]) -> dict[str, Any]:
@@ -443,6 +449,7 @@ def _interpretation(meaning: Interpretation, mode: str, filters: dict[str, list[
         "ignored_stop_words": meaning.ignored,
         "expansions": meaning.expansions,
         "filters": filters,
-        "notes": meaning.notes,
+        "notes": [note.english for note in meaning.notes],
+        "notes_ar": [note.arabic for note in meaning.notes],
         "parsed": str(meaning.query),
     }

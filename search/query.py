@@ -8,12 +8,13 @@
     title:أوستن              the word in the title only (fields: title, text)
     collection:مسلم          only documents of a collection (also id:, date:)
     اقتصا*                   words starting with these letters
-    الاقتصد~  الاقتصد~2      words one (or two) edits away
+    الاقتصد~  الاقتصد~2      the word, or words one (or two) edits away
     =المسلمين                this exact form, no stemming
 
 Input is never fatal: stray quotes and parentheses are closed or ignored, and a
-note says so. What cannot be run (an unknown field, a query of 10,000
-characters) raises :class:`BadQueryError` with a message that says how to fix it.
+note says so; past 32 words and phrases the rest is left out, with a note. What
+cannot be run (an unknown field, a query of 10,000 characters) raises
+:class:`BadQueryError` with a message that says how to fix it, in English and Arabic.
 """
 
 from __future__ import annotations
@@ -66,11 +67,20 @@ class AllOf:
 Node = Word | Phrase | AnyOf | AllOf
 
 
+@dataclass(frozen=True)
+class Note:
+    """What was done to a query that the reader should know, in English (the API,
+    the CLI) and in Arabic (the page, which never shows English)."""
+
+    english: str
+    arabic: str
+
+
 @dataclass
 class ParsedQuery:
     root: AllOf
     filters: dict[str, list[str]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,16 +93,22 @@ def parse(text: str) -> ParsedQuery:
     """Parse a query as typed."""
     if len(text) > MAX_QUERY_CHARS:
         raise BadQueryError(
-            f"the query is too long ({len(text):,} characters); at most {MAX_QUERY_CHARS:,} are searched"
+            f"the query is too long ({len(text):,} characters); at most {MAX_QUERY_CHARS:,} are searched",
+            f"نص البحث طويل جدًا: فيه {len(text):,} من الحروف، والحد الأقصى {MAX_QUERY_CHARS:,} حرف.",
         )
-    notes: list[str] = []
+    notes: list[Note] = []
     tokens = _lex(_clean(text), notes)
     parser = _Parser(tokens, notes)
     root = parser.all_of(top=True)
-    if _count(root) > MAX_QUERY_ITEMS:
-        raise BadQueryError(f"the query has too many words and phrases (at most {MAX_QUERY_ITEMS})")
+    if parser.items > MAX_QUERY_ITEMS:
+        notes.append(
+            Note(
+                f"the query has {parser.items} words and phrases: only the first {MAX_QUERY_ITEMS} were searched",
+                f"في البحث {parser.items} من الكلمات والعبارات، فاقتصر البحث على أول {MAX_QUERY_ITEMS} منها.",
+            )
+        )
     if not root.required and not root.excluded and not parser.filters:
-        raise BadQueryError("type at least one word to search for")
+        raise BadQueryError("type at least one word to search for", "اكتب كلمة واحدة على الأقل للبحث عنها.")
     return ParsedQuery(root, parser.filters, list(dict.fromkeys(notes)))
 
 
@@ -101,7 +117,7 @@ def _clean(text: str) -> str:
     return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
 
 
-def _lex(text: str, notes: list[str]) -> list[_Token]:
+def _lex(text: str, notes: list[Note]) -> list[_Token]:
     tokens: list[_Token] = []
     i = 0
     while i < len(text):
@@ -111,7 +127,12 @@ def _lex(text: str, notes: list[str]) -> list[_Token]:
         elif char in OPEN_QUOTES or char in CLOSE_QUOTES:
             end = next((j for j in range(i + 1, len(text)) if text[j] in CLOSE_QUOTES), -1)
             if end == -1:
-                notes.append("a quotation mark was not closed: the phrase runs to the end of the query")
+                notes.append(
+                    Note(
+                        "a quotation mark was not closed: the phrase runs to the end of the query",
+                        "علامة التنصيص لم تُغلق، فامتدت العبارة إلى آخر البحث.",
+                    )
+                )
                 end = len(text)
             tokens.append(_Token("phrase", text[i + 1 : end]))
             i = end + 1
@@ -138,11 +159,12 @@ def _lex(text: str, notes: list[str]) -> list[_Token]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[_Token], notes: list[str]) -> None:
+    def __init__(self, tokens: list[_Token], notes: list[Note]) -> None:
         self.tokens = tokens
         self.pos = 0
         self.notes = notes
         self.filters: dict[str, list[str]] = {}
+        self.items = 0  # words and phrases met so far; those past MAX_QUERY_ITEMS are left out
 
     def peek(self) -> _Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -159,7 +181,12 @@ class _Parser:
             if token.kind == "close":
                 if top:
                     self.take()
-                    self.notes.append("a closing parenthesis without an opening one was ignored")
+                    self.notes.append(
+                        Note(
+                            "a closing parenthesis without an opening one was ignored",
+                            "أُهمل قوس إغلاق لا يقابله قوس فتح.",
+                        )
+                    )
                     continue
                 break
             negated = False
@@ -168,8 +195,10 @@ class _Parser:
                 negated = True
             node = self.any_of()
             if node is None:
-                if negated:
-                    self.notes.append("a '-' with nothing after it was ignored")
+                if negated and self.items <= MAX_QUERY_ITEMS:
+                    self.notes.append(
+                        Note("a '-' with nothing after it was ignored", "أُهملت علامة «-» إذ لم يأتِ بعدها شيء.")
+                    )
                 continue
             (excluded if negated else required).append(node)
         return AllOf(tuple(required), tuple(excluded))
@@ -183,7 +212,10 @@ class _Parser:
             self.take()
             nxt = self.peek()
             if nxt is not None and nxt.kind == "not":
-                raise BadQueryError("an excluded word cannot be an alternative: write 'a -b', not 'a OR -b'")
+                raise BadQueryError(
+                    "an excluded word cannot be an alternative: write 'a -b', not 'a OR -b'",
+                    "لا يمكن أن تكون الكلمة المستبعدة بديلًا: اكتب «أ -ب» لا «أ OR -ب».",
+                )
             node = self.primary()
             if node is not None:
                 items.append(node)
@@ -197,17 +229,22 @@ class _Parser:
             return None
         if token.kind == "or":
             self.take()
-            self.notes.append("an OR without a word on both sides was ignored")
+            self.notes.append(Note("an OR without a word on both sides was ignored", "أُهملت OR لأنها ليست بين كلمتين."))
             return None
         if token.kind == "not":
             self.take()
-            self.notes.append("a '-' inside an alternative was ignored")
+            self.notes.append(Note("a '-' inside an alternative was ignored", "أُهملت علامة «-» داخل البدائل (OR)."))
             return self.primary()
         self.take()
         if token.kind == "open":
             group = self.all_of()
             if self.peek() is None:
-                self.notes.append("a parenthesis was not closed: it was closed at the end of the query")
+                self.notes.append(
+                    Note(
+                        "a parenthesis was not closed: it was closed at the end of the query",
+                        "قوس لم يُغلق، فأُغلق عند آخر البحث.",
+                    )
+                )
             else:
                 self.take()
             if not group.required and not group.excluded:
@@ -216,18 +253,29 @@ class _Parser:
                 return group.required[0]
             return group
         if token.kind == "phrase":
-            return Phrase(token.text) if token.text.strip() else None
+            return self.counted(Phrase(token.text) if token.text.strip() else None)
         if token.kind == "field":
-            return self.field_value(token.text)
-        return _word(token.text, self.notes)
+            return self.counted(self.field_value(token.text))
+        return self.counted(_word(token.text, self.notes))
+
+    def counted(self, node: Node | None) -> Node | None:
+        """A word or phrase, unless MAX_QUERY_ITEMS came before it (parse notes the cut)."""
+        if node is None:
+            return None
+        self.items += 1
+        return node if self.items <= MAX_QUERY_ITEMS else None
 
     def field_value(self, name: str) -> Node | None:
         value_token = self.peek()
         if name not in TEXT_FIELDS + KEYWORD_FIELDS:
             fields = ", ".join(TEXT_FIELDS + KEYWORD_FIELDS)
-            raise BadQueryError(f"unknown field {name!r}: the fields are {fields}")
+            raise BadQueryError(
+                f"unknown field {name!r}: the fields are {fields}", f"لا يوجد حقل باسم «{name}»؛ الحقول هي: {fields}."
+            )
         if value_token is None or value_token.kind not in ("word", "phrase"):
-            self.notes.append(f"'{name}:' with nothing after it was ignored")
+            self.notes.append(
+                Note(f"'{name}:' with nothing after it was ignored", f"أُهمل «{name}:» إذ لم يأتِ بعده شيء.")
+            )
             return None
         self.take()
         if name in KEYWORD_FIELDS:
@@ -242,36 +290,34 @@ class _Parser:
 _FUZZY = re.compile(r"^(.+?)~([0-9]*)$")
 
 
-def _word(text: str, notes: list[str]) -> Word | None:
+def _word(text: str, notes: list[Note]) -> Word | None:
     if text.startswith("="):
         rest = text.lstrip("=")
         if not rest:
-            notes.append("a lone '=' was ignored")
+            notes.append(Note("a lone '=' was ignored", "أُهملت علامة «=» وحدها."))
             return None
         return Word(rest, "exact")
     fuzzy = _FUZZY.match(text)
     if fuzzy:
         distance = int(fuzzy.group(2) or 1)
         if not 1 <= distance <= MAX_FUZZY_DISTANCE:
-            raise BadQueryError(f"'{text}': a fuzzy search allows 1 or 2 edits, as in word~ or word~2")
+            raise BadQueryError(
+                f"'{text}': a fuzzy search allows 1 or 2 edits, as in word~ or word~2",
+                f"«{text}»: البحث التقريبي يسمح بتغيير حرف أو حرفين، مثل كلمة~ أو كلمة~2.",
+            )
         return Word(fuzzy.group(1), "fuzzy", distance)
     if text.endswith("*"):
         stem = text.rstrip("*")
         if not stem:
-            notes.append("a lone '*' was ignored")
+            notes.append(Note("a lone '*' was ignored", "أُهملت علامة «*» وحدها."))
             return None
         if "*" in stem or "?" in stem:
-            raise BadQueryError(f"'{text}': only a '*' at the end of a word is supported, as in اقتصا*")
+            raise BadQueryError(
+                f"'{text}': only a '*' at the end of a word is supported, as in اقتصا*",
+                f"«{text}»: تُقبل علامة «*» في آخر الكلمة فقط، مثل اقتصا*.",
+            )
         return Word(stem, "prefix")
     if text.strip("~*=-") == "":
-        notes.append(f"'{text}' was ignored")
+        notes.append(Note(f"'{text}' was ignored", f"أُهمل «{text}»."))
         return None
     return Word(text)
-
-
-def _count(node: Node) -> int:
-    if isinstance(node, AllOf):
-        return sum(_count(n) for n in node.required + node.excluded)
-    if isinstance(node, AnyOf):
-        return sum(_count(n) for n in node.items)
-    return 1

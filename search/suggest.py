@@ -11,6 +11,7 @@ from rapidfuzz.distance import Levenshtein
 from whoosh.fields import Schema
 from whoosh.reading import IndexReader
 
+from indexer.analysis.analyzers import word_chain
 from indexer.analysis.filters import StopStep, WordChain
 from indexer.vocabulary import Vocabulary
 
@@ -31,8 +32,7 @@ class Chains:
 
     @classmethod
     def of(cls, schema: Schema) -> Chains:
-        # A chain is the tokenizer, then one WordChain filter that runs every step.
-        exact, stem = schema["text"].analyzer.items[-1], schema["text_stem"].analyzer.items[-1]
+        exact, stem = word_chain(schema["text"].analyzer), word_chain(schema["text_stem"].analyzer)
         until_stop = next(i for i, step in enumerate(stem.steps) if isinstance(step, StopStep)) + 1
         return cls(exact, stem, WordChain(*stem.steps[:until_stop]))
 

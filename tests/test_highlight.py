@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from indexer.analysis.normalize import normalize
 from indexer.analysis.tokenizer import iter_words
-from search.highlight import highlight, snippet
+from search.highlight import Remembered, highlight, snippet
+from search.interpret import MatchTerms, Slot
 
 HADITH = (
     "حَدَّثَنَا الْحُمَيْدِيُّ عَبْدُ اللَّهِ بْنُ الزُّبَيْرِ، قَالَ: حَدَّثَنَا سُفْيَانُ، قَالَ: "
@@ -35,6 +36,22 @@ def matcher(*forms):
 
     matches.calls = []
     return matches
+
+
+def phrase_matcher(*phrases, alone=(), stem_view=False, stop_words=()):
+    """The query's phrases (and words asked for alone), each word matched by its
+    normalized form; with ``stem_view``, phrases are also matched in a view
+    where ``stop_words`` have no position (as the index's stem view)."""
+    terms = MatchTerms(exact={normalize(w) for w in alone})
+    for phrase in phrases:
+        forms = [frozenset({normalize(w)}) for w in phrase.split()]
+        terms.phrases.append(tuple(Slot(f, f if stem_view else frozenset()) for f in forms))
+
+    def decide(word):
+        form = normalize(word)  # a lone tatweel has no form: no position in either view
+        return terms.verdict([form] if form else [], [form] if form and form not in stop_words else [])
+
+    return Remembered(decide, tuple(len(p) for p in terms.phrases))
 
 
 def one_line(text):
@@ -226,3 +243,49 @@ def test_snippet_fragments_are_substrings(text, max_chars, count):
     assert MARK.sub("", result).count("<") == 0
     for fragment in fragments(result):
         assert fragment in one_line(text)
+
+
+def test_phrase_is_one_mark_and_its_words_are_not_marked_alone():
+    matches = phrase_matcher("رسول الله")
+    assert marked(highlight(HADITH, matches)) == ["رَسُولَ اللَّهِ"]  # not عَبْدُ اللَّهِ, not صَلَّى اللَّهُ
+    assert marked(snippet(HADITH, matches)) == ["رَسُولَ اللَّهِ"]
+    assert "<mark>رَسُولَ اللَّهِ</mark> صَلَّى اللَّهُ" in snippet(HADITH, matches)
+
+
+@pytest.mark.parametrize("text", ["اللَّهِ رَسُولُ", "رَسُولُ عَبْدِ اللَّهِ", "رَسُولُ", "اللَّهِ"])
+def test_phrase_words_out_of_order_or_apart_are_not_marked(text):
+    assert marked(highlight(text, phrase_matcher("رسول الله"))) == []
+    assert snippet(text, phrase_matcher("رسول الله")) == text
+
+
+def test_phrase_passes_over_a_word_the_index_has_no_position_for():
+    """A lone tatweel has no form, so no position: the index sees the two words side by side."""
+    assert marked(highlight("قَالَ رَسُولُ ـ اللَّهِ", phrase_matcher("رسول الله"))) == ["رَسُولُ ـ اللَّهِ"]
+
+
+def test_stem_view_of_a_phrase_passes_over_stop_words():
+    text = "لا تنحصر في أفراد"
+    assert marked(highlight(text, phrase_matcher("تنحصر أفراد"))) == []
+    matches = phrase_matcher("تنحصر أفراد", stem_view=True, stop_words={"في"})
+    assert marked(highlight(text, matches)) == ["تنحصر في أفراد"]
+
+
+def test_a_word_asked_for_alone_and_overlapping_phrases():
+    text = "قَالَ رَسُولُ اللَّهِ صَلَّى اللَّهُ عَلَيْهِ وَسَلَّمَ"
+    both = phrase_matcher("رسول الله", alone=["الله"])
+    assert marked(highlight(text, both)) == ["رَسُولُ اللَّهِ", "اللَّهُ"]
+    overlapping = phrase_matcher("رسول الله", "الله صلى")
+    assert marked(highlight(text, overlapping)) == ["رَسُولُ اللَّهِ صَلَّى"]
+
+
+def test_phrase_counts_once_when_choosing_fragments():
+    text = "رَسُولُ اللَّهِ " + FILLER * 10 + "رَسُولُ اللَّهِ وَالْأَعْمَالُ"
+    result = snippet(text, phrase_matcher("رسول الله", alone=["والاعمال"]), max_chars=80, fragments=1)
+    assert marked(result) == ["رَسُولُ اللَّهِ", "وَالْأَعْمَالُ"]
+
+
+@given(TEXT)
+def test_phrase_highlight_round_trips_with_marks_apart(text):
+    result = highlight(text, phrase_matcher("ب ت", "ت ا", alone=["ا"], stem_view=True, stop_words={"ء"}))
+    assert html.unescape(MARK.sub("", result)) == text
+    assert re.fullmatch(r"(?:[^<]*<mark>[^<]+</mark>)*[^<]*", result)  # never nested, never empty

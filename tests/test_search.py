@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -156,6 +157,7 @@ def test_phrase_requires_adjacent_words(engine):
 def test_phrase_with_a_stop_word_inside(engine):
     assert ids(engine, '"لا تنحصر في أفراد"') == ["security"]
     assert ids(engine, '"تنحصر أفراد"') == ["security"]  # matched through the stem view, stop word skipped
+    assert marks(engine.search('"تنحصر أفراد"')["hits"][0]["snippet"]) == ["تنحصر في أفراد"]  # what matched, as one run
 
 
 def test_exclusion(engine):
@@ -307,8 +309,9 @@ def test_bad_queries_say_what_is_wrong(engine):
         engine.search("author:x")
     with pytest.raises(BadQueryError, match="type at least"):
         engine.search("   ")
-    with pytest.raises(BadQueryError, match="per_page"):
+    with pytest.raises(BadQueryError, match="per_page") as raised:
         engine.search("الله", per_page=1000)
+    assert "عدد النتائج في الصفحة" in raised.value.arabic
 
 
 def _engine(tmp_path, docs):
@@ -323,3 +326,118 @@ def test_ranking_only_without_snippets(engine):
     bare = engine.search("الله", snippets=False)
     assert [h["id"] for h in bare["hits"]] == [h["id"] for h in full["hits"]]
     assert all(h["snippet"] == "" and "<mark>" not in h["title_html"] for h in bare["hits"])
+
+
+def marks(html):
+    return re.findall("<mark>(.*?)</mark>", html)
+
+
+def test_phrase_is_marked_where_it_stands_not_word_by_word(engine):
+    """'"رسول الله"' marks رَسُولُ اللَّهِ as one run, never the lone اللَّهُ of صَلَّى اللَّهُ."""
+    hit = engine.search('"رسول الله"')["hits"][0]
+    assert hit["id"] == "intentions"
+    assert marks(hit["snippet"]) == ["رَسُولُ اللَّهِ"]
+    doc = engine.document("intentions", q='"رسول الله"')
+    assert marks(doc["text_html"]) == ["رَسُولُ اللَّهِ"]
+    # The same word asked for alone as well is marked alone too.
+    doc = engine.document("intentions", q='"رسول الله" الله')
+    assert marks(doc["text_html"]) == ["رَسُولُ اللَّهِ", "اللَّهُ"]
+
+
+@pytest.mark.parametrize(
+    ("query", "marked"),
+    [
+        ("العالمين", ["ٱلْعَٰلَمِينَ"]),
+        ("=العالمين", ["ٱلْعَٰلَمِينَ"]),
+        ('"رب العالمين"', ["رَبِّ ٱلْعَٰلَمِينَ"]),
+        ("الرحمن", ["ٱلرَّحْمَٰنِ", "ٱلرَّحْمَٰنِ"]),
+    ],
+)
+def test_uthmani_words_found_are_marked(engine, query, marked):
+    """The highlighter asks the index's own chains what a word becomes (ٱلْعَٰلَمِينَ: العلمين and العالمين)."""
+    hit = engine.search(query)["hits"][0]
+    assert hit["id"] == "quran"
+    assert marks(hit["snippet"]) == marked
+    assert marks(engine.document("quran", q=query)["text_html"]) == marked
+
+
+def test_phrase_with_a_stop_word_keeps_its_words_together(tmp_path):
+    """رب is a stop word: the stem view alone would search العالمين as one word."""
+    docs = [
+        {"id": "together", "text": "الحمد لله رب العالمين"},
+        {"id": "one-word", "text": "في هذا العالم كله"},
+        {"id": "reversed", "text": "العالمين رب الناس"},
+    ]
+    engine = _engine(tmp_path, docs)
+    assert ids(engine, '"رب العالمين"') == ["together"]
+    assert ids(engine, "«ربِّ العالمينَ»") == ["together"]
+
+
+def test_fuzzy_word_finds_at_least_what_the_word_finds(engine):
+    for word in ("مسلم", "الدفاع", "الرحمن", "مدرسه"):
+        plain = set(ids(engine, word))
+        assert plain and plain <= set(ids(engine, word + "~")), word
+    assert "muslim" in ids(engine, "مسلم~")  # through the stem: no indexed word is one edit from مسلم
+
+
+DATED = [
+    {"id": "may-2023", "date": "2023-05-01", "text": "اجتماع وزير الدفاع"},
+    {"id": "year-2023", "date": "2023", "text": "تقرير عن الأمن"},
+    {"id": "jan-2022", "date": "2022-01-15", "text": "اجتماع آخر"},
+    {"id": "undated", "text": "اجتماع بلا تاريخ"},
+]
+
+
+def test_date_prefix_finds_dated_documents_with_a_true_note(tmp_path):
+    engine = _engine(tmp_path, DATED)
+    for query in ("date:2023", "date:٢٠٢٣"):
+        result = engine.search(query)
+        assert sorted(h["id"] for h in result["hits"]) == ["may-2023", "year-2023"]
+        notes = result["interpretation"]["notes"]
+        assert any("filters allow" in n for n in notes) and not any("every document" in n for n in notes)
+    assert ids(engine, "اجتماع date:2023") == ["may-2023"]
+    assert ids(engine, "date:2022-01") == ["jan-2022"]
+    nothing = engine.search("date:2030")
+    assert nothing["total"] == 0
+    assert any("no document has a date starting with 2030" in n for n in nothing["interpretation"]["notes"])
+    assert any("2030" in n for n in nothing["interpretation"]["notes_ar"])
+
+
+def test_date_filter_on_an_index_without_dates_says_so(engine):
+    result = engine.search("date:2023")
+    assert result["total"] == 0
+    assert any("have no dates" in n for n in result["interpretation"]["notes"])
+
+
+def test_more_than_32_words_searches_the_first_32_and_says_so(engine):
+    query = " ".join(["الأمن"] * 32 + ["زنجبيلستان"] * 8)  # the 33rd word on is in no document
+    result = engine.search(query)
+    assert result["interpretation"]["mode"] == "all"
+    assert [h["id"] for h in result["hits"]] == ids(engine, "الأمن")
+    notes = result["interpretation"]["notes"]
+    assert any("only the first 32" in n for n in notes)
+    assert len(result["interpretation"]["notes_ar"]) == len(notes)
+
+
+def test_a_word_too_long_to_be_a_word_is_named_and_the_rest_searched(engine):
+    long_word = "ب" * 300
+    with pytest.raises(BadQueryError, match="too long to be a word.*255") as raised:
+        engine.search(long_word)
+    assert "255" in raised.value.arabic and "ببب" in raised.value.arabic
+    result = engine.search(f"{long_word} الأمن")
+    assert "security" in [h["id"] for h in result["hits"]]
+    assert any("too long to be a word" in n for n in result["interpretation"]["notes"])
+
+
+def test_notes_come_in_arabic_too(engine):
+    result = engine.search('"الأمن الداخلي OR )')
+    meaning = result["interpretation"]
+    assert meaning["notes"] and len(meaning["notes_ar"]) == len(meaning["notes"])
+    for note in meaning["notes_ar"]:
+        assert re.search("[\u0621-\u064a]", note) and not re.search("[A-Za-z]{3,}", note.replace("OR", ""))
+
+
+def test_a_word_too_long_inside_a_phrase_is_named_too(engine):
+    result = engine.search(f'"{"ب" * 300} الأمن الداخلي"')
+    assert [h["id"] for h in result["hits"]] == ["security"]
+    assert any("too long to be a word" in n for n in result["interpretation"]["notes"])

@@ -16,6 +16,13 @@ from .stemming import DEFAULT_STRATEGY
 from .tokenizer import ArabicTokenizer
 
 
+def word_chain(analyzer: Analyzer) -> WordChain:
+    """The per-word steps of one of these analyzers (also one unpickled from an
+    index's schema): ``word_chain(a).forms(word, True)`` is what one word already
+    split out of a text becomes in that view, as indexing made it."""
+    return next(item for item in analyzer.items if isinstance(item, WordChain))
+
+
 def exact_analyzer() -> Analyzer:
     return ArabicTokenizer() | WordChain(NormalizeStep(alternatives=True))
 
