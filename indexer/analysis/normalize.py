@@ -43,9 +43,13 @@ _WASLA = str.maketrans({"ٱ": "ا"})
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٲ": "ا", "ٳ": "ا", "ٵ": "ا"})
 _ALEF_MAQSURA = str.maketrans({"ى": "ي"})
 _TEH_MARBUTA = str.maketrans({"ة": "ه"})
-_HAMZA_SEATS = str.maketrans({"ؤ": "ء", "ئ": "ء"})
+_HAMZA_SEAT = re.compile("[ؤئ](?!ا)")
+# A seat before an alef (سؤال, رئاسة) stays a seat, ya: a bare hamza there, "ءا",
+# would read as the Uthmani madda on another pass, and normalizing twice would differ.
+_SEAT_BEFORE_ALEF = re.compile("[ؤئ](?=ا)")
+_FINAL_YA_HAMZA = re.compile("ي+ء$")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
-_UTHMANI_MADDA = re.compile("ءا(?=.)")
+_UTHMANI_MADDA = re.compile("ء+ا(?=.)")
 _DAGGER_ALEF_OVER_WAW = re.compile("و\u0670")
 _DAGGER_ALEF = re.compile("(?<!ى)\u0670")
 
@@ -109,11 +113,14 @@ def fold_hamza_seats(word: str) -> str:
     """Make the seats of hamza match.
 
     1. Uthmani ``ءا`` inside a word is the madda alef: ``قرءان`` -> ``قران`` (as ``قرآن``).
-    2. Hamza on waw or ya -> bare hamza: ``مسؤول``, ``مسئول``, ``مسءول`` -> ``مسءول``.
+    2. Hamza on waw or ya -> bare hamza: ``مسؤول``, ``مسئول``, ``مسءول`` -> ``مسءول``;
+       before an alef, hamza on ya: ``سؤال``, ``سئال`` -> ``سئال`` (a bare hamza
+       there would be the madda of rule 1).
     3. A final ``يء`` -> ``ء``, since ``شيء`` is also written ``شئ``: both -> ``شء``.
     """
-    word = _UTHMANI_MADDA.sub("ا", word).translate(_HAMZA_SEATS)
-    return word[:-2] + "ء" if word.endswith("يء") else word
+    word = _UTHMANI_MADDA.sub("ا", word)
+    word = _SEAT_BEFORE_ALEF.sub("ئ", _HAMZA_SEAT.sub("ء", word))
+    return _FINAL_YA_HAMZA.sub("ء", word)
 
 
 def fold_digits(word: str) -> str:
