@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import ROOT, live_server
+from conftest import PASTED_HADITH, ROOT, live_server
 from indexer.storage import META, current_generation
 
 
@@ -37,6 +37,60 @@ def test_serves_pages_and_api_over_http(web_index, tmp_path):
         assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
         status, _, body = get(base + "/static/search.js")
         assert status == 200 and b"autocomplete" in body.lower()
+
+
+def search_url(base: str, path: str, q: str) -> str:
+    return base + path + "?" + urllib.parse.urlencode({"q": q, "page": 1, "per_page": 100})
+
+
+def is_arabic_error_page(headers: dict[str, str], body: bytes) -> bool:
+    html = body.decode("utf-8")
+    return headers["Content-Type"].startswith("text/html") and '<html lang="ar" dir="rtl">' in html and "class=\"message\"" in html
+
+
+def test_long_queries_get_an_answer_or_our_error_never_the_servers_page(web_index, tmp_path):
+    with live_server(web_index, cwd=tmp_path) as base:
+        # 1,000 Arabic characters, the most a query may have: answered, by GET and POST.
+        status, _, body = get(search_url(base, "/api/search", PASTED_HADITH))
+        assert len(search_url(base, "/api/search", PASTED_HADITH)) > 5000  # gunicorn by default reads 4,094
+        assert status == 200 and json.loads(body)["query"] == PASTED_HADITH
+        status, _, body = get(search_url(base, "/", PASTED_HADITH))
+        assert status == 200 and '<span class="count">' in body.decode("utf-8")
+        request = urllib.request.Request(
+            base + "/api/search",
+            data=json.dumps({"q": PASTED_HADITH}).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200 and json.loads(response.read())["query"] == PASTED_HADITH
+
+        # One character more: the app's own error, JSON for the API and the Arabic page.
+        status, _, body = get(search_url(base, "/api/search", PASTED_HADITH + "ا"))
+        assert status == 400 and json.loads(body)["error"]["code"] == "bad_query"
+        status, headers, body = get(search_url(base, "/", PASTED_HADITH + "ا"))
+        assert status == 400 and is_arabic_error_page(headers, body)
+
+        # 20,000 characters: over any request line gunicorn reads, still our error.
+        huge = "بالنيات " * 2500
+        status, headers, body = get(search_url(base, "/api/search", huge))
+        assert status == 414 and headers["Content-Type"] == "application/json"
+        assert json.loads(body)["error"]["code"] == "uri_too_long"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        status, headers, body = get(search_url(base, "/", huge))
+        assert status == 414 and is_arabic_error_page(headers, body)
+        assert b"URI Too Long" not in body and b"Request Line is too large" not in body
+
+
+def test_a_malformed_request_gets_our_error_shape(web_index, tmp_path):
+    with live_server(web_index, cwd=tmp_path) as base:
+        host, port = urllib.parse.urlsplit(base).netloc.split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(b"GET /api/search?q=x HTTP/9.9\r\nHost: x\r\n\r\n")
+            answer = b""
+            while chunk := raw.recv(65536):
+                answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and json.loads(body)["error"]["code"] == "bad_request"
 
 
 def test_answers_concurrent_clients(web_index, tmp_path):

@@ -85,6 +85,8 @@ def test_api_page_beyond_the_end_has_no_hits_and_the_true_total(client):
         ({"q": "التعاون", "page": "0"}, "bad_parameter"),
         ({"q": "التعاون", "page": "99999999999999999999"}, "bad_parameter"),
         ({"q": "التعاون", "per_page": "101"}, "bad_parameter"),
+        ({"q": "التعاون", "page": "415", "per_page": ""}, "bad_parameter"),
+        ({"q": "التعاون", "page": "+2"}, "bad_parameter"),
         ({"q": "nofield:x"}, "bad_query"),
         ({"q": "ا*"}, "bad_query"),
         ({"q": "و" * 1001}, "bad_query"),
@@ -103,6 +105,7 @@ def test_api_suggest(client):
     assert response.get_json()["suggestions"][0] == "التعاون"
     assert client.get("/api/suggest").get_json() == {"query": "", "suggestions": []}
     assert error_of(client.get("/api/suggest", query_string={"q": "ا", "limit": "x"})) == "bad_parameter"
+    assert error_of(client.get("/api/suggest", query_string={"q": "", "limit": ""})) == "bad_parameter"
 
 
 def test_api_document(client):
@@ -166,6 +169,8 @@ def test_api_search_by_post_takes_long_queries_in_a_json_body(client):
         ({"json": {"q": 5}}, "bad_parameter"),
         ({"json": {"q": "التعاون", "page": "2x"}}, "bad_parameter"),
         ({"json": {"q": "التعاون", "page": True}}, "bad_parameter"),
+        ({"json": {"q": "التعاون", "page": None}}, "bad_parameter"),
+        ({"json": {"q": None}}, "bad_parameter"),
         ({"json": {"q": "التعاون", "per_page": 101}}, "bad_parameter"),
         ({"json": {"q": "التعاون", "collection": [1]}}, "bad_parameter"),
         ({"json": {"q": "التعاون", "sort": "date"}}, "bad_parameter"),

@@ -29,6 +29,7 @@ STATUS: dict[type[ArabicSearchError], int] = {
 }
 # What the server itself says, in both languages: (code, English, Arabic) by status.
 HTTP_ERRORS = {
+    400: ("bad_request", "the request is malformed", "الطلب غير صالح."),
     404: ("not_found", "there is no page at this address", "لا توجد صفحة بهذا العنوان."),
     405: ("method_not_allowed", "this address does not accept that method", "هذا العنوان لا يقبل هذا النوع من الطلبات."),
     413: ("too_large", "the request is too large", "الطلب أكبر من المسموح."),
@@ -37,6 +38,7 @@ HTTP_ERRORS = {
         "the address is too long; send long queries with POST /api/search",
         "عنوان الطلب أطول من المسموح: البحث ألف حرف على الأكثر.",
     ),
+    431: ("headers_too_large", "the request's headers are too large", "ترويسات الطلب أكبر من المسموح."),
     500: ("internal_error", "something went wrong on our side; the error was logged", "حدث خطأ من جهتنا، وسُجِّل لنصلحه."),
 }
 

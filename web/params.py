@@ -34,10 +34,10 @@ def bad_parameter(english: str, arabic: str) -> ApiError:
 
 def whole(values: Mapping[str, Any], name: str, default: int, lowest: int, highest: int) -> int:
     """A whole number from ``lowest`` to ``highest``: a JSON number, or its digits in a
-    query string; ``default`` when the parameter is absent (given empty, it is wrong)."""
-    raw = values.get(name)
-    if raw is None:
+    query string; ``default`` when the parameter is absent (given empty or null, it is wrong)."""
+    if name not in values:
         return default
+    raw = values[name]
     value = raw if isinstance(raw, int) and not isinstance(raw, bool) else _digits(raw)
     if value is None or not lowest <= value <= highest:
         raise bad_parameter(
@@ -74,18 +74,18 @@ def json_body() -> dict[str, Any]:
 def search_params(values: Mapping[str, Any], default_size: int = 10) -> SearchParams:
     """What a search needs, checked: the query, the page and its size, the collections."""
     q = values.get("q", "")
-    if not isinstance(q, str):
+    if not isinstance(q, str):  # null too
         raise bad_parameter("q must be a text", "نص البحث يجب أن يكون نصًا.")
     return SearchParams(
         q=q,
         page=whole(values, "page", 1, 1, MAX_PAGE),
         per_page=whole(values, "per_page", default_size, 1, MAX_PER_PAGE),
-        filters=_collections(values.get("collection")),
+        filters=_collections(values.get("collection", [])),
     )
 
 
 def _collections(raw: object) -> dict[str, list[str]] | None:
-    chosen = [raw] if isinstance(raw, str) else raw if raw is not None else []
+    chosen = [raw] if isinstance(raw, str) else raw
     if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
         raise bad_parameter("collection must be a text or a list of texts", "المجموعة يجب أن تكون نصًا أو قائمة نصوص.")
     chosen = [c for c in chosen if c.strip()]
