@@ -45,7 +45,11 @@ def search_url(base: str, path: str, q: str) -> str:
 
 def is_arabic_error_page(headers: dict[str, str], body: bytes) -> bool:
     html = body.decode("utf-8")
-    return headers["Content-Type"].startswith("text/html") and '<html lang="ar" dir="rtl">' in html and "class=\"message\"" in html
+    return (
+        headers["Content-Type"].startswith("text/html")
+        and '<html lang="ar" dir="rtl">' in html
+        and 'class="message"' in html
+    )
 
 
 def test_long_queries_get_an_answer_or_our_error_never_the_servers_page(web_index, tmp_path):

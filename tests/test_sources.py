@@ -75,7 +75,7 @@ def test_md_title_is_first_heading_outside_code(tmp_path):
 def test_md_is_indexed_as_the_text_a_reader_sees(tmp_path):
     text = (
         "# بابُ **الدِّفَاعِ** عن [النفس](https://example.org/nafs)\n\n"
-        "قال **الشيخ** في _كتابه_: انظر [الرابط](https://example.org/a \"عنوان\") و`رمز`.\n\n"
+        'قال **الشيخ** في _كتابه_: انظر [الرابط](https://example.org/a "عنوان") و`رمز`.\n\n'
         "- أولًا\n- ![صورة الخريطة](map.png) ثانيًا\n\n"
         "```python\nprint('مرحبا')\n```\n\n"
         "<script>alert('x')</script>\n\n> اقتباس أخير\n"

@@ -326,7 +326,9 @@ def test_every_error_page_is_arabic(index_path, tmp_path):
     for name, response in pages.items():
         html = response.get_data(as_text=True)
         assert ARABIC_LETTERS.search(message_of(html)), name
-        assert not re.search("[A-Za-z]{3,}", message_of(html).replace("arabic-search index", "").replace("no-such-doc", "")), name
+        assert not re.search(
+            "[A-Za-z]{3,}", message_of(html).replace("arabic-search index", "").replace("no-such-doc", "")
+        ), name
         assert 'dir="ltr"' not in html.split("<main>")[1].split("</main>")[0], name
     assert "«no-such-doc»" in message_of(pages["missing document"].get_data(as_text=True))
     assert "ثانية" in message_of(rate_limited.get_data(as_text=True))
@@ -366,7 +368,14 @@ def test_collections_and_metadata_keys_have_arabic_labels(tmp_path):
     corpus = tmp_path / "corpus"
     (corpus / "news").mkdir(parents=True)
     (corpus / "news" / "a.txt").write_text("خبر عن التعاون\n\nنص الخبر عن التعاون.", encoding="utf-8")
-    record = {"id": "b1", "collection": "bukhari", "text": "حديث عن التعاون", "book": "1", "grade": "صحيح", "isnad": "ط"}
+    record = {
+        "id": "b1",
+        "collection": "bukhari",
+        "text": "حديث عن التعاون",
+        "book": "1",
+        "grade": "صحيح",
+        "isnad": "ط",
+    }
     (corpus / "hadith.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     build_index([corpus / "news", corpus / "hadith.jsonl"], tmp_path / "index")
     labels = tmp_path / "labels.json"

@@ -31,7 +31,11 @@ STATUS: dict[type[ArabicSearchError], int] = {
 HTTP_ERRORS = {
     400: ("bad_request", "the request is malformed", "الطلب غير صالح."),
     404: ("not_found", "there is no page at this address", "لا توجد صفحة بهذا العنوان."),
-    405: ("method_not_allowed", "this address does not accept that method", "هذا العنوان لا يقبل هذا النوع من الطلبات."),
+    405: (
+        "method_not_allowed",
+        "this address does not accept that method",
+        "هذا العنوان لا يقبل هذا النوع من الطلبات.",
+    ),
     413: ("too_large", "the request is too large", "الطلب أكبر من المسموح."),
     414: (
         "uri_too_long",
@@ -63,7 +67,9 @@ class ApiError(Exception):
 
 def http_error(status: int, headers: dict[str, str] | None = None) -> ApiError:
     """The error the server answers with ``status`` (404, 405, 414, 500...)."""
-    code, english, arabic = HTTP_ERRORS.get(status, ("http_error", "the request cannot be answered", "تعذّر تنفيذ الطلب."))
+    code, english, arabic = HTTP_ERRORS.get(
+        status, ("http_error", "the request cannot be answered", "تعذّر تنفيذ الطلب.")
+    )
     return ApiError(status, code, english, arabic, headers)
 
 

@@ -7,6 +7,8 @@ tags) would otherwise show in snippets and be searched as words.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from selectolax.lexbor import LexborHTMLParser
@@ -52,7 +54,7 @@ def _first_line_title(file: SourceFile, text: str) -> str:
 def _first_heading(tokens: list[Token]) -> str | None:
     """The text of the first non-empty ``#`` (ATX) heading; a ``#`` inside fenced code
     is a comment, and underlined (setext) headings do not count."""
-    for opening, inline in zip(tokens, tokens[1:]):
+    for opening, inline in pairwise(tokens):
         if opening.type == "heading_open" and opening.markup.startswith("#"):
             words = "".join(_inline_text(child) for child in inline.children or [])
             if title := " ".join(words.split()):
