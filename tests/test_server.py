@@ -123,12 +123,12 @@ def test_serve_without_an_index_builds_the_bundled_sample_first(tmp_path):
     assert (tmp_path / "index_data" / "CURRENT").is_file()
 
 
-def serve_and_fail(cwd, *args: str) -> subprocess.CompletedProcess:
+def serve_and_fail(cwd, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``arabic-search serve ARGS`` expected to stop at once, with what it printed."""
     return subprocess.run(
         [sys.executable, "-m", "arabic_search", "serve", *args],
         cwd=cwd,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", **(env or {})},
         capture_output=True,
         text=True,
         timeout=60,
@@ -159,6 +159,13 @@ def test_serve_on_a_port_in_use_says_so(web_index, tmp_path):
         result = serve_and_fail(tmp_path, "--index-dir", str(web_index), "--port", str(port))
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+
+
+def test_serve_with_a_broken_labels_file_says_so(web_index, tmp_path):
+    (tmp_path / "labels.json").write_text('{"collection": ["news"]}')
+    result = serve_and_fail(tmp_path, "--index-dir", str(web_index), env={"ARABIC_SEARCH_LABELS": "labels.json"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "the labels file labels.json (ARABIC_SEARCH_LABELS) cannot be used" in result.stderr
 
 
 def test_each_worker_allows_its_share_of_the_rate_limit():
