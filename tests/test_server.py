@@ -85,16 +85,28 @@ def test_long_queries_get_an_answer_or_our_error_never_the_servers_page(web_inde
         assert b"URI Too Long" not in body and b"Request Line is too large" not in body
 
 
-def test_a_malformed_request_gets_our_error_shape(web_index, tmp_path):
-    with live_server(web_index, cwd=tmp_path) as base:
-        host, port = urllib.parse.urlsplit(base).netloc.split(":")
-        with socket.create_connection((host, int(port)), timeout=10) as raw:
-            raw.sendall(b"GET /api/search?q=x HTTP/9.9\r\nHost: x\r\n\r\n")
-            answer = b""
-            while chunk := raw.recv(65536):
-                answer += chunk
+def send_raw(base: str, request: bytes) -> tuple[bytes, bytes]:
+    """The status line and headers, and the body, of the answer to ``request`` sent as is."""
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(request)
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
+    return head, body
+
+
+def test_requests_gunicorn_refuses_get_our_error_shape(web_index, tmp_path):
+    many_headers = b"".join(b"X-Filler-%d: x\r\n" % n for n in range(150))
+    with live_server(web_index, cwd=tmp_path) as base:
+        malformed = send_raw(base, b"GET /api/search?q=x HTTP/9.9\r\nHost: x\r\n\r\n")
+        too_many = send_raw(base, b"GET /?q=x HTTP/1.1\r\nHost: x\r\n" + many_headers + b"\r\n")
+    head, body = malformed
     assert head.startswith(b"HTTP/1.1 400 ") and json.loads(body)["error"]["code"] == "bad_request"
+    head, body = too_many
+    assert head.startswith(b"HTTP/1.1 431 ") and b"Content-Type: text/html" in head
+    assert '<p class="message">ترويسات الطلب أكبر من المسموح.</p>' in body.decode("utf-8")
 
 
 def test_answers_concurrent_clients(web_index, tmp_path):
