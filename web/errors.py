@@ -73,13 +73,13 @@ def http_error(status: int, headers: dict[str, str] | None = None) -> ApiError:
     return ApiError(status, code, english, arabic, headers)
 
 
-def wants_json(path: str) -> bool:
-    return path == "/api" or path.startswith("/api/")
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
 
 
 def respond(error: ApiError) -> Response:
     """The error as JSON for the API, as an Arabic page for people."""
-    if wants_json(request.path):
+    if _wants_json():
         response = jsonify(error.to_dict())
     else:
         page = render_template("error.html", status=error.status, message=error.arabic)
@@ -99,7 +99,7 @@ def init_app(app: Flask) -> None:
         return respond(ApiError(STATUS.get(type(error), 400), error.code, str(error), error.arabic))
 
     @app.errorhandler(HTTPException)
-    def server_error(error: HTTPException) -> Response:
+    def http_exception(error: HTTPException) -> Response:
         allow = {"Allow": error.get_response().headers["Allow"]} if error.code == 405 else None
         return respond(http_error(error.code or 500, allow))
 
