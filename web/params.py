@@ -71,7 +71,7 @@ def json_body() -> dict[str, Any]:
     return body
 
 
-def search_params(values: Mapping[str, Any], default_size: int = 10) -> SearchParams:
+def search_params(values: Mapping[str, Any]) -> SearchParams:
     """What a search needs, checked: the query, the page and its size, the collections."""
     q = values.get("q", "")
     if not isinstance(q, str):  # null too
@@ -79,7 +79,7 @@ def search_params(values: Mapping[str, Any], default_size: int = 10) -> SearchPa
     return SearchParams(
         q=q,
         page=whole(values, "page", 1, 1, MAX_PAGE),
-        per_page=whole(values, "per_page", default_size, 1, MAX_PER_PAGE),
+        per_page=whole(values, "per_page", 10, 1, MAX_PER_PAGE),
         filters=_collections(values.get("collection", [])),
     )
 
