@@ -300,7 +300,7 @@ def test_huge_page_number_is_a_clear_arabic_error(client):
     response = client.get("/", query_string={"q": "التعاون", "page": 10**9})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert message_of(html) == "رقم الصفحة عدد صحيح من 1 إلى 1,000." and "page must" not in html
+    assert message_of(html) == "رقم الصفحة يجب أن يكون عددًا صحيحًا من 1 إلى 1,000." and "page must" not in html
 
 
 def test_every_error_page_is_arabic(index_path, tmp_path):

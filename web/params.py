@@ -42,7 +42,7 @@ def whole(values: Mapping[str, Any], name: str, default: int, lowest: int, highe
     if value is None or not lowest <= value <= highest:
         raise bad_parameter(
             f"{name} must be a whole number from {lowest} to {highest:,}",
-            f"{ARABIC_NAMES.get(name, name)} عدد صحيح من {lowest} إلى {highest:,}.",
+            f"{ARABIC_NAMES.get(name, name)} يجب أن يكون عددًا صحيحًا من {lowest} إلى {highest:,}.",
         )
     return value
 
