@@ -37,6 +37,11 @@ class Settings:
     cors_origins: str = _setting(
         "", "ARABIC_SEARCH_CORS_ORIGINS", "origins allowed to call the JSON API from a browser, comma-separated, or *"
     )
+    labels: str = _setting(
+        "",
+        "ARABIC_SEARCH_LABELS",
+        'a JSON file of Arabic labels for collections and metadata keys: {"collection": {...}, "metadata": {...}}',
+    )
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

@@ -86,6 +86,11 @@ HOSTILE_TEXT = (
 )
 
 
+# A hadith pasted whole, in quotes (one phrase: a query holds at most 32 words and
+# phrases), exactly 1,000 characters long: the most a query may have.
+PASTED_HADITH = '"' + ("قَالَ رَسُولُ اللَّهِ صَلَّى اللَّهُ عَلَيْهِ وَسَلَّمَ إِنَّمَا الْأَعْمَالُ بِالنِّيَّاتِ " * 20)[:998] + '"'
+
+
 def write_web_corpus(root: Path) -> Path:
     """A JSONL corpus for the web tests: two collections, 25 documents sharing a
     word (three pages of results), a diacritized hadith and a hostile document."""

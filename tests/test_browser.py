@@ -8,6 +8,7 @@ to look at.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -152,8 +153,8 @@ def test_search_from_the_home_page_shows_highlighted_results_in_rtl(page):
     search_for(page, "تعاون")
     assert urlsplit(page.url).path == "/" and query_of(page.url) == {"q": ["تعاون"]}
     summary = page.locator(".summary")
-    expect(summary).to_contain_text("25")
-    expect(summary).to_contain_text("نتيجة")
+    expect(summary.locator(".count")).to_have_text("25 نتيجة")
+    expect(summary).to_contain_text("الصفحة 1 من 3")
     expect(page.locator(".hit")).to_have_count(10)
     marks = page.locator(".hit mark").all_inner_texts()
     assert marks and set(marks) == {"التعاون"}  # the word as written in the text, not the query
@@ -202,13 +203,13 @@ def test_collection_facet_filters_and_unfilters(page):
     page.wait_for_url(lambda url: query_of(url).get("collection") == ["رأي"])
     expect(page.locator(".hit")).to_have_count(5)
     assert page.locator(".hit .collection").all_inner_texts() == ["رأي"] * 5
-    expect(page.locator(".summary .count")).to_have_text("5")
+    expect(page.locator(".summary .count")).to_have_text("5 نتائج")
     expect(facets.locator("li.active")).to_contain_text("رأي")
 
     facets.get_by_role("link", name="رأي", exact=True).click()
     page.wait_for_url(lambda url: "collection" not in query_of(url))
     expect(page.locator(".hit")).to_have_count(10)
-    expect(page.locator(".summary .count")).to_have_text("25")
+    expect(page.locator(".summary .count")).to_have_text("25 نتيجة")
     expect(facets.locator("li.active")).to_have_count(0)
 
 
@@ -233,7 +234,7 @@ def test_autocomplete_with_the_keyboard(page):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert query_of(page.url) == {"q": ["التعاون"]}
-    expect(page.locator(".summary .count")).to_have_text("25")
+    expect(page.locator(".summary .count")).to_have_text("25 نتيجة")
 
     # Escape closes the list and leaves what was typed.
     box.fill("")
@@ -270,7 +271,7 @@ def test_autocomplete_follows_the_earlier_words_and_bolds_the_completion(page):
 def test_corrected_results_and_search_instead_for_the_original(page):
     page.goto("/?q=التعاوم")
     expect(page.locator(".corrected")).to_have_text("عرض نتائج: التعاون")
-    expect(page.locator(".summary .count")).to_have_text("25")
+    expect(page.locator(".summary .count")).to_have_text("25 نتيجة")
     expect(page.locator(".hit")).to_have_count(10)
     screenshot(page, "corrected")
     page.locator(".original").get_by_role("link", name="التعاوم").click()
@@ -352,9 +353,15 @@ def test_no_console_errors_and_no_requests_elsewhere(browser, base_url):
         page.goto("/?q=التعاوم")  # nothing found, with a suggestion
         page.wait_for_load_state("networkidle")
 
-        # The only failure is the deliberate bad query (HTTP 400, which Chromium also logs).
-        assert [e for e in watch.console_errors if "nofield" not in e] == []
-        assert [f for f in watch.failed if "nofield" not in f] == []
+        page.goto("/doc/no-such-document")  # and the 404 page
+        page.wait_for_load_state("networkidle")
+
+        # The only failures are the deliberate ones (HTTP 400 and 404, which Chromium also logs).
+        # A favicon still loading when the next page opens is aborted by the browser, not refused.
+        deliberate = ("nofield", "no-such-document", "favicon.svg: net::ERR_ABORTED")
+        assert [e for e in watch.console_errors if not any(d in e for d in deliberate)] == []
+        assert [f for f in watch.failed if not any(d in f for d in deliberate)] == []
+        assert any(url.endswith("/static/favicon.svg") for url in watch.requests)
         assert watch.page_errors == []
         assert page.evaluate("window.__cspViolations") == []
         assert watch.foreign_requests() == []
@@ -383,3 +390,30 @@ def test_results_fit_a_phone_screen(browser, base_url):
         assert watch.console_errors == []
     finally:
         page.context.close()
+
+
+def test_no_results_message_sits_in_the_results_column(page):
+    page.goto("/?q=التعاون")
+    column = page.locator(".results").bounding_box()
+    facets = page.locator(".facets").bounding_box()
+    assert column and facets and facets["x"] > column["x"]  # right to left: the facets on the right
+
+    page.goto("/?q=كلمةلاتوجد")
+    expect(page.locator(".summary .count")).to_have_text("لا نتائج")
+    message = page.locator(".empty").bounding_box()
+    assert message, "no message"
+    assert abs(message["x"] - column["x"]) <= 1 and abs(message["width"] - column["width"]) <= 1, (message, column)
+    screenshot(page, "no-results")
+
+
+def test_error_pages_speak_arabic_in_the_pages_font(page):
+    for url, status in (("/?q=nofield:x", 400), ("/doc/no-such-document", 404), ("/?q=" + "و" * 1001, 400)):
+        response = page.goto(url)
+        assert response and response.status == status, url
+        message = page.locator(".notice .message")
+        expect(message).to_be_visible()
+        assert re.search("[\u0621-\u064a]", message.inner_text()), url
+        style = message.evaluate("e => [getComputedStyle(e).direction, getComputedStyle(e).fontFamily]")
+        assert style[0] == "rtl" and "mono" not in style[1].lower(), (url, style)
+        assert style[1] == page.evaluate("getComputedStyle(document.body).fontFamily"), url
+    screenshot(page, "error")

@@ -68,7 +68,58 @@ def test_md_title_is_first_heading_outside_code(tmp_path):
     (document,), _ = read(path)
 
     assert document.title == "الدِّفَاعِ عن النفس"
-    assert document.text == text
+    assert "```" not in document.text and "##" not in document.text
+    assert "# تعليق في الشيفرة" in document.text  # code is text too, without its fence
+
+
+def test_md_is_indexed_as_the_text_a_reader_sees(tmp_path):
+    text = (
+        "# بابُ **الدِّفَاعِ** عن [النفس](https://example.org/nafs)\n\n"
+        'قال **الشيخ** في _كتابه_: انظر [الرابط](https://example.org/a "عنوان") و`رمز`.\n\n'
+        "- أولًا\n- ![صورة الخريطة](map.png) ثانيًا\n\n"
+        "```python\nprint('مرحبا')\n```\n\n"
+        "<script>alert('x')</script>\n\n> اقتباس أخير\n"
+    )
+    path = write(tmp_path / "bab.md", text)
+
+    (document,), report = read(path)
+
+    assert document.title == "بابُ الدِّفَاعِ عن النفس"
+    assert document.text.splitlines() == [
+        "بابُ الدِّفَاعِ عن النفس",
+        "قال الشيخ في كتابه: انظر الرابط ورمز.",
+        "أولًا",
+        "ثانيًا",  # an image is not text
+        "print('مرحبا')",
+        "اقتباس أخير",
+    ]
+    for markup in ("**", "_", "](", "https://", "`", "```", "#", "<script>", "alert", ">"):
+        assert markup not in document.text, markup
+    assert report.problems == []
+
+
+def test_md_snippets_show_no_markup(tmp_path):
+    from indexer import build_index
+    from search import open_index
+
+    write(tmp_path / "kutub" / "bab.md", "# عنوان\n\nقال **الشيخ** انظر [الرابط](https://example.org/a) هنا.\n")
+    build_index([tmp_path / "kutub"], tmp_path / "index")
+    engine = open_index(tmp_path / "index")
+    try:
+        (hit,) = engine.search("الرابط")["hits"]
+    finally:
+        engine.close()
+
+    assert "قال الشيخ انظر <mark>الرابط</mark> هنا" in hit["snippet"]
+    assert "**" not in hit["snippet"] and "](" not in hit["snippet"] and "example.org" not in hit["snippet"]
+
+
+def test_md_of_markup_only_is_reported(tmp_path):
+    path = write(tmp_path / "bab.md", "<!-- تعليق -->\n\n---\n")
+
+    documents, report = read(path)
+
+    assert documents == [] and problems(report) == [("bab.md", None, "no text (only markup)")]
 
 
 def test_md_without_heading_is_titled_like_txt(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape as html_escape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,8 +13,9 @@ import jsonschema
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from conftest import write_web_corpus
+from conftest import PASTED_HADITH, write_web_corpus
 from indexer import build_index
+from indexer.errors import BadQueryError
 from web import create_app
 
 SPEC = json.loads((Path(__file__).parent.parent / "web" / "openapi.json").read_text(encoding="utf-8"))
@@ -85,6 +87,8 @@ def test_api_page_beyond_the_end_has_no_hits_and_the_true_total(client):
         ({"q": "التعاون", "page": "0"}, "bad_parameter"),
         ({"q": "التعاون", "page": "99999999999999999999"}, "bad_parameter"),
         ({"q": "التعاون", "per_page": "101"}, "bad_parameter"),
+        ({"q": "التعاون", "page": "415", "per_page": ""}, "bad_parameter"),
+        ({"q": "التعاون", "page": "+2"}, "bad_parameter"),
         ({"q": "nofield:x"}, "bad_query"),
         ({"q": "ا*"}, "bad_query"),
         ({"q": "و" * 1001}, "bad_query"),
@@ -103,6 +107,7 @@ def test_api_suggest(client):
     assert response.get_json()["suggestions"][0] == "التعاون"
     assert client.get("/api/suggest").get_json() == {"query": "", "suggestions": []}
     assert error_of(client.get("/api/suggest", query_string={"q": "ا", "limit": "x"})) == "bad_parameter"
+    assert error_of(client.get("/api/suggest", query_string={"q": "", "limit": ""})) == "bad_parameter"
 
 
 def test_api_suggest_completes_in_context_without_stop_words(client):
@@ -169,8 +174,50 @@ def test_api_without_an_index_answers_503(tmp_path):
 
 def test_api_unknown_endpoint_and_method(client):
     assert error_of(client.get("/api/nothing-here")) == "not_found"
-    response = client.post("/api/search?q=x")
+    response = client.put("/api/search?q=x")
     assert response.status_code == 405 and error_of(response) == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    response = client.delete("/api/health")
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]
+
+
+def test_api_search_by_post_takes_long_queries_in_a_json_body(client):
+    body = {"q": "التعاون", "page": 2, "per_page": 5, "collection": ["أخبار"]}
+    response = client.post("/api/search", json=body)
+    assert response.status_code == 200
+    conforms(response, "SearchResult")
+    data = response.get_json()
+    assert data["total"] == 20 and data["page"] == 2 and len(data["hits"]) == 5
+    assert client.post("/api/search", json={"q": "التعاون", "collection": "رأي"}).get_json()["total"] == 5
+    long = client.post("/api/search", json={"q": PASTED_HADITH})
+    assert len(PASTED_HADITH) == 1000 and long.status_code == 200 and long.get_json()["query"] == PASTED_HADITH
+    assert error_of(client.post("/api/search", json={"q": PASTED_HADITH + "ا"})) == "bad_query"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"json": {}}, "missing_parameter"),
+        ({"json": {"q": 5}}, "bad_parameter"),
+        ({"json": {"q": "التعاون", "page": "2x"}}, "bad_parameter"),
+        ({"json": {"q": "التعاون", "page": True}}, "bad_parameter"),
+        ({"json": {"q": "التعاون", "page": None}}, "bad_parameter"),
+        ({"json": {"q": None}}, "bad_parameter"),
+        ({"json": {"q": "التعاون", "per_page": 101}}, "bad_parameter"),
+        ({"json": {"q": "التعاون", "collection": [1]}}, "bad_parameter"),
+        ({"json": {"q": "التعاون", "sort": "date"}}, "bad_parameter"),
+        ({"json": ["التعاون"]}, "bad_parameter"),
+        ({"data": "q=التعاون"}, "bad_parameter"),
+    ],
+)
+def test_api_search_by_post_rejects_a_bad_body(client, kwargs, code):
+    response = client.post("/api/search", **kwargs)
+    assert response.status_code == 400 and error_of(response) == code
+
+
+def test_api_search_by_post_refuses_a_huge_body(client):
+    response = client.post("/api/search", json={"q": "ا" * 100_000})
+    assert response.status_code == 413 and error_of(response) == "too_large"
 
 
 def test_openapi_description_is_served_and_covers_every_route(client):
@@ -243,7 +290,7 @@ def test_results_page_keeps_the_query_and_shows_ranked_highlighted_hits(client):
 
 def test_results_page_pagination_and_facets(client):
     html = client.get("/", query_string={"q": "التعاون", "page": 2}).get_data(as_text=True)
-    assert "25</span> نتيجة" in html
+    assert '<span class="count">25 نتيجة</span>' in html and "الصفحة 2 من 3" in html
     assert 'aria-current="page">2<' in html
     assert 'rel="prev"' in html and 'rel="next"' in html
     assert html.count('class="hit"') == 10
@@ -264,7 +311,7 @@ def text_of(page, selector):
 def test_a_misspelled_query_shows_the_corrected_results_and_a_way_back(client):
     page = parsed_page(client.get("/", query_string={"q": "التعاوم"}))
     assert text_of(page, ".corrected") == "عرض نتائج: التعاون"
-    assert text_of(page, ".summary .count") == "25"
+    assert text_of(page, ".summary .count") == "25 نتيجة"
     assert text_of(page, ".original") == "ابحث بدلًا من ذلك عن: التعاوم"
     assert page.css_first("#q").attributes["value"] == "التعاوم"  # the box keeps what was typed
     document = parsed_page(client.get(page.css_first(".hit h3 a").attributes["href"]))
@@ -281,29 +328,77 @@ def test_pages_of_an_uncorrected_search_stay_uncorrected(client):
     # Found through التعاون alone (25 documents, 3 pages); corrected, الجانب is in 20 of them.
     assert client.get("/api/search", query_string={"q": "التعاون الجانبب"}).get_json()["total"] == 20
     page = parsed_page(client.get("/", query_string={"q": "التعاون الجانبب", "correct": "false"}))
-    assert text_of(page, ".summary .count") == "25"
+    assert text_of(page, ".summary .count") == "25 نتيجة"
     following = page.css_first(".pagination a[rel=next]").attributes["href"]
     assert parse_qs(urlsplit(following).query)["correct"] == ["false"]
     second = parsed_page(client.get(following))
-    assert text_of(second, ".summary .count") == "25" and second.css_first(".corrected") is None
+    assert text_of(second, ".summary .count") == "25 نتيجة" and second.css_first(".corrected") is None
     # A corrected search's own links do not switch correction off.
     corrected = parsed_page(client.get("/", query_string={"q": "التعاون الجانبب"}))
-    assert text_of(corrected, ".summary .count") == "20"
+    assert text_of(corrected, ".summary .count") == "20 نتيجة"
     following = corrected.css_first(".pagination a[rel=next]").attributes["href"]
     assert "correct" not in parse_qs(urlsplit(following).query)
 
 
-def test_bad_query_shows_a_message_not_a_stack_trace(client):
-    response = client.get("/", query_string={"q": "nofield:x"})
+ARABIC_LETTERS = re.compile("[\u0621-\u064a]")
+
+
+def message_of(html: str) -> str:
+    """The text of the page's error message, which must be Arabic."""
+    found = re.search(r'<p class="message">(.*?)</p>', html, re.S)
+    assert found, html
+    return found[1].strip()
+
+
+@pytest.mark.parametrize("q", ["nofield:x", "ا*", "و" * 1001, "ب" * 300])
+def test_bad_query_shows_its_arabic_message_never_the_english_one(client, index_path, q):
+    from search import open_index
+
+    with open_index(index_path) as engine, pytest.raises(BadQueryError) as raised:
+        engine.search(q)
+    response = client.get("/", query_string={"q": q})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "unknown field" in html and "Traceback" not in html and "طريقة البحث" in html
+    assert message_of(html) == html_escape(raised.value.arabic) and ARABIC_LETTERS.search(message_of(html))
+    assert str(raised.value) not in html and "Traceback" not in html and "طريقة البحث" in html
 
 
-def test_huge_page_number_is_a_clear_error(client):
+def test_huge_page_number_is_a_clear_arabic_error(client):
     response = client.get("/", query_string={"q": "التعاون", "page": 10**9})
     assert response.status_code == 400
-    assert "page must be a whole number" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert message_of(html) == "رقم الصفحة يجب أن يكون عددًا صحيحًا من 1 إلى 1,000." and "page must" not in html
+
+
+def test_every_error_page_is_arabic(index_path, tmp_path):
+    app = create_app({"index_dir": index_path, "rate_limit": 0})
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    client = app.test_client()
+    limited = create_app({"index_dir": index_path, "rate_limit": 60}).test_client()
+    for _ in range(15):
+        rate_limited = limited.get("/?q=التعاون")
+    pages = {
+        "missing document": client.get("/doc/no-such-doc"),
+        "missing page": client.get("/nothing/here"),
+        "wrong method": client.post("/"),
+        "server error": client.get("/boom"),
+        "rate limit": rate_limited,
+        "no index": create_app({"index_dir": tmp_path / "none"}).test_client().get("/?q=x"),
+    }
+    assert [r.status_code for r in pages.values()] == [404, 404, 405, 500, 429, 503]
+    for name, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert ARABIC_LETTERS.search(message_of(html)), name
+        assert not re.search(
+            "[A-Za-z]{3,}", message_of(html).replace("arabic-search index", "").replace("no-such-doc", "")
+        ), name
+        assert 'dir="ltr"' not in html.split("<main>")[1].split("</main>")[0], name
+    assert "«no-such-doc»" in message_of(pages["missing document"].get_data(as_text=True))
+    assert "ثانية" in message_of(rate_limited.get_data(as_text=True))
 
 
 def test_document_page_shows_the_original_text_with_matches(client):
@@ -334,3 +429,80 @@ def test_custom_404_and_500_pages(index_path):
     failed = client.get("/boom")
     assert failed.status_code == 500
     assert "secret detail" not in failed.get_data(as_text=True) and "حدث خطأ" in failed.get_data(as_text=True)
+
+
+def test_collections_and_metadata_keys_have_arabic_labels(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "news").mkdir(parents=True)
+    (corpus / "news" / "a.txt").write_text("خبر عن التعاون\n\nنص الخبر عن التعاون.", encoding="utf-8")
+    record = {
+        "id": "b1",
+        "collection": "bukhari",
+        "text": "حديث عن التعاون",
+        "book": "1",
+        "grade": "صحيح",
+        "isnad": "ط",
+    }
+    (corpus / "hadith.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    build_index([corpus / "news", corpus / "hadith.jsonl"], tmp_path / "index")
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"collection": {"bukhari": "صحيح البخاري"}, "metadata": {"isnad": "الإسناد"}}))
+
+    plain = create_app({"index_dir": tmp_path / "index", "rate_limit": 0}).test_client()
+    results = plain.get("/", query_string={"q": "التعاون"}).get_data(as_text=True)
+    assert '<span class="collection">أخبار</span>' in results and ">news<" not in results
+    document = plain.get("/doc/b1").get_data(as_text=True)
+    assert "<dt>الكتاب</dt>" in document and "<dt>الدرجة</dt>" in document and "<dt>isnad</dt>" in document
+
+    labelled = create_app({"index_dir": tmp_path / "index", "rate_limit": 0, "labels": str(labels)}).test_client()
+    document = labelled.get("/doc/b1").get_data(as_text=True)
+    assert "<dd>صحيح البخاري</dd>" in document and "<dt>الإسناد</dt>" in document and "<dt>الكتاب</dt>" in document
+    home = labelled.get("/").get_data(as_text=True)
+    assert ">صحيح البخاري</a> <span>وثيقة واحدة</span>" in home
+    facet = labelled.get("/", query_string={"q": "التعاون"}).get_data(as_text=True)
+    assert 'collection=bukhari">صحيح البخاري</a>' in facet  # the link keeps the real name
+
+
+def test_a_broken_labels_file_is_refused_with_a_message(tmp_path, index_path):
+    from indexer.errors import ArabicSearchError
+
+    broken = tmp_path / "labels.json"
+    broken.write_text('{"collection": {"news": 5}}')
+    with pytest.raises(ArabicSearchError, match="labels file .* must map names"):
+        create_app({"index_dir": index_path, "labels": str(broken)})
+    with pytest.raises(ArabicSearchError, match="cannot read it"):
+        create_app({"index_dir": index_path, "labels": str(tmp_path / "missing.json")})
+
+
+def test_result_counts_agree_with_the_number(client):
+    def count(**params):
+        html = client.get("/", query_string=params).get_data(as_text=True)
+        return re.search(r'<span class="count">(.*?)</span>', html)[1]
+
+    assert count(q="التعاون") == "25 نتيجة"
+    assert count(q="التعاون", collection="رأي") == "5 نتائج"
+    assert count(q="الاعمال") == "نتيجة واحدة"
+    assert count(q="لا-توجد-كلمة-كهذه") == "لا نتائج"
+
+
+def test_query_notes_are_shown_in_arabic(client, monkeypatch):
+    from search import SearchEngine
+
+    search = SearchEngine.search
+
+    def with_arabic_notes(self, *args, **kwargs):
+        result = search(self, *args, **kwargs)
+        result["interpretation"].update(notes=["an English note"], notes_ar=["ملاحظة بالعربية"])
+        return result
+
+    monkeypatch.setattr(SearchEngine, "search", with_arabic_notes)
+    html = client.get("/", query_string={"q": "التعاون"}).get_data(as_text=True)
+    assert '<p class="note">ملاحظة بالعربية</p>' in html and "English note" not in html
+
+
+def test_favicon(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    for url in ("/favicon.ico", "/static/favicon.svg"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml" and b"<svg" in response.data

@@ -11,8 +11,10 @@ from flask import Flask
 
 from indexer.settings import Settings
 
-from . import api, errors, pages, security
+from . import api, errors, pages, params, security
 from .engine import EngineHolder
+from .labels import load_labels
+from .numbers import count_of
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
@@ -21,10 +23,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     settings = config if isinstance(config, Settings) else Settings.load(**dict(config or {}))
     app = Flask(__name__)
     app.config["SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = params.MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Arabic stays readable in JSON
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["arabic_search"] = EngineHolder(settings.index_dir)
     app.extensions["openapi"] = json.loads((Path(__file__).parent / "openapi.json").read_text(encoding="utf-8"))
+    labels = load_labels(settings.labels)
+    app.jinja_env.filters.update(count_of=count_of, collection_label=labels.of_collection, key_label=labels.of_key)
     security.init_app(app, settings)
     errors.init_app(app)
     app.register_blueprint(pages.blueprint)

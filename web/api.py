@@ -17,18 +17,31 @@ blueprint = Blueprint("api", __name__)
 
 @blueprint.get("/search")
 def search() -> Any:
-    q = request.args.get("q", "")
-    if not q.strip():
-        raise ApiError(400, "missing_parameter", "q is required: the words to search for")
-    page, per_page = params.page_and_size()
-    correct = params.flag("correct", True)
-    return jsonify(engine().search(q, page=page, per_page=per_page, filters=params.collections(), correct=correct))
+    return _search(params.query_string())
+
+
+@blueprint.post("/search")
+def search_long() -> Any:
+    """The same search with its parameters in a JSON body: a query pasted whole
+    (a long hadith) does not fit in an address."""
+    return _search(params.json_body())
+
+
+def _search(values: dict[str, Any]) -> Any:
+    wanted = params.search_params(values)
+    if not wanted.q.strip():
+        raise ApiError(400, "missing_parameter", "q is required: the words to search for", "اكتب كلمات البحث.")
+    return jsonify(
+        engine().search(
+            wanted.q, page=wanted.page, per_page=wanted.per_page, filters=wanted.filters, correct=wanted.correct
+        )
+    )
 
 
 @blueprint.get("/suggest")
 def suggest() -> Any:
     q = request.args.get("q", "")
-    limit = params.whole("limit", 10, 1, 20)
+    limit = params.whole(request.args, "limit", 10, 1, 20)
     return jsonify({"query": q, "suggestions": engine().complete(q, limit) if q.strip() else []})
 
 
@@ -42,7 +55,7 @@ def health() -> Any:
     try:
         info = engine().info()
     except ArabicSearchError as error:
-        raise ApiError(503, error.code, str(error)) from None
+        raise ApiError(503, error.code, str(error), error.arabic) from None
     return jsonify({"status": "ok", "index_loaded": True, **info})
 
 
@@ -53,4 +66,9 @@ def openapi() -> Any:
 
 @blueprint.route("/<path:anything>")
 def unknown(anything: str) -> Any:
-    raise ApiError(404, "not_found", f"there is no API endpoint /api/{anything}; see /api/openapi.json")
+    raise ApiError(
+        404,
+        "not_found",
+        f"there is no API endpoint /api/{anything}; see /api/openapi.json",
+        "لا توجد واجهة برمجية بهذا العنوان.",
+    )

@@ -1,11 +1,11 @@
-"""The pages people see: search (with results) and a document."""
+"""The pages people see: search (with results), a document, and the site's icon."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 
 from indexer.errors import BadQueryError, IndexNotFoundError, SchemaVersionError
 
@@ -19,23 +19,23 @@ PAGE_WINDOW = 2  # page links shown on each side of the current one
 
 @blueprint.get("/")
 def search() -> Any:
-    q = request.args.get("q", "").strip()
+    wanted = params.search_params(params.query_string())
+    q = wanted.q.strip()
     chosen = request.args.getlist("collection")
     context: dict[str, Any] = {"q": q, "chosen": chosen}
     try:
         searcher = engine()
     except (IndexNotFoundError, SchemaVersionError) as error:
-        return render_template("search.html", no_index=str(error), **context), 503
+        return render_template("search.html", no_index=error.arabic, **context), 503
     if not q:
         return render_template("search.html", info=searcher.info(), **context)
-    page, per_page = params.page_and_size()
     try:
         result = searcher.search(
-            q, page=page, per_page=per_page, filters=params.collections(), correct=params.flag("correct", True)
+            q, page=wanted.page, per_page=wanted.per_page, filters=wanted.filters, correct=wanted.correct
         )
     except BadQueryError as error:
-        return render_template("search.html", error=str(error), **context), 400
-    context.update(result=result, pages=_page_links(result["page"], result["pages"]), per_page=per_page)
+        return render_template("search.html", error=error.arabic, **context), 400
+    context.update(result=result, pages=_page_links(result["page"], result["pages"]), per_page=wanted.per_page)
     return render_template("search.html", **context)
 
 
@@ -44,7 +44,7 @@ def _keep_uncorrected(endpoint: str, values: dict[str, Any]) -> None:
     """Links from a search asked without correction (its pages, its facets) to
     the same query stay without correction; a new query is corrected again."""
     if endpoint == "pages.search" and "correct" not in values and request.args.get("correct") is not None:
-        if values.get("q") == request.args.get("q", "").strip() and not params.flag("correct", True):
+        if values.get("q") == request.args.get("q", "").strip() and not params.flag(request.args, "correct", True):
             values["correct"] = "false"
 
 
@@ -58,6 +58,12 @@ def document(doc_id: str) -> Any:
     url = doc.get("url", "")
     safe_url = url if urlsplit(url).scheme in ("http", "https") else ""
     return render_template("document.html", doc=doc, q=q, url=safe_url)
+
+
+@blueprint.get("/favicon.ico")
+def favicon() -> Any:
+    """Browsers ask for /favicon.ico whatever the page says: the same SVG icon."""
+    return send_from_directory(current_app.static_folder or "", "favicon.svg", mimetype="image/svg+xml")
 
 
 def _page_links(current: int, last: int) -> list[int | None]:

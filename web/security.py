@@ -14,6 +14,7 @@ from flask import Flask, Response, request
 from indexer.settings import Settings
 
 from .errors import ApiError
+from .numbers import count_of
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -65,11 +66,13 @@ def init_app(app: Flask, settings: Settings) -> None:
             return
         wait = limiter.allow(request.remote_addr or "unknown")
         if wait:
+            seconds = max(1, round(wait))
             raise ApiError(
                 429,
                 "rate_limited",
-                f"too many searches from your address; try again in {wait:.0f} s",
-                {"Retry-After": str(max(1, round(wait)))},
+                f"too many searches from your address; try again in {seconds} s",
+                f"بحوث كثيرة من عنوانك في وقت قصير؛ أعد المحاولة بعد {count_of(seconds, 'ثانية')}.",
+                {"Retry-After": str(seconds)},
             )
 
     @app.after_request

@@ -1,17 +1,28 @@
-"""Plain text and Markdown files: one document each, the text kept exactly as written."""
+"""Plain text and Markdown files: one document each.
+
+A .txt file's text is kept exactly as written. A .md file is indexed as the text a
+reader of the rendered page sees: markup (``**``, link targets, code fences, raw HTML
+tags) would otherwise show in snippets and be searched as words.
+"""
 
 from __future__ import annotations
 
-import re
+from itertools import pairwise
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from selectolax.lexbor import LexborHTMLParser
 
 from ..documents import Document
-from .files import SourceFile
+from .files import SkipRecord, SourceFile
+from .htmlfiles import visible_text
 
 MAX_TITLE_LINE = 200
 
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_ATX_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]+|$)(.*)")
-_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+# CommonMark, the specification every Markdown tool agrees on; raw HTML is let through
+# to the HTML reader, which drops scripts and styles like in any .html file. Lines stay
+# lines (``breaks``), as in a .txt file: the first one can be the title.
+_MARKDOWN = MarkdownIt("commonmark", {"breaks": True})
 
 
 def text_document(file: SourceFile, text: str) -> Document:
@@ -20,8 +31,13 @@ def text_document(file: SourceFile, text: str) -> Document:
 
 
 def markdown_document(file: SourceFile, text: str) -> Document:
-    """A .md file: titled by its first ``#`` heading, else like a .txt file."""
-    return _document(file, text, _first_heading(text) or _first_line_title(file, text))
+    """A .md file: its rendered text, titled by its first ``#`` heading, else like a .txt file."""
+    tokens = _MARKDOWN.parse(text)
+    root = LexborHTMLParser(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})).root
+    plain = visible_text(root) if root is not None else ""
+    if not plain:
+        raise SkipRecord("no text (only markup)")
+    return _document(file, plain, _first_heading(tokens) or _first_line_title(file, plain))
 
 
 def _document(file: SourceFile, text: str, title: str) -> Document:
@@ -35,17 +51,21 @@ def _first_line_title(file: SourceFile, text: str) -> str:
     return first if len(first) <= MAX_TITLE_LINE else file.path.stem
 
 
-def _first_heading(text: str) -> str | None:
-    """The first non-empty ATX heading outside fenced code (where ``#`` is a comment)."""
-    fence = None
-    for line in text.splitlines():
-        if marker := _FENCE.match(line):
-            if fence is None:
-                fence = marker[1][0]
-            elif marker[1][0] == fence:
-                fence = None
-            continue
-        heading = _ATX_HEADING.match(line) if fence is None else None
-        if heading and (title := _CLOSING_HASHES.sub("", heading[1]).strip()):
-            return title
+def _first_heading(tokens: list[Token]) -> str | None:
+    """The text of the first non-empty ``#`` (ATX) heading; a ``#`` inside fenced code
+    is a comment, and underlined (setext) headings do not count."""
+    for opening, inline in pairwise(tokens):
+        if opening.type == "heading_open" and opening.markup.startswith("#"):
+            words = "".join(_inline_text(child) for child in inline.children or [])
+            if title := " ".join(words.split()):
+                return title
     return None
+
+
+def _inline_text(token: Token) -> str:
+    """What a reader sees of one inline token: its text, an image's description, no markup."""
+    if token.type in ("text", "code_inline"):
+        return token.content
+    if token.type in ("softbreak", "hardbreak"):
+        return " "
+    return "".join(_inline_text(child) for child in token.children or [])
