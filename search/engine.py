@@ -269,7 +269,10 @@ class SearchEngine:
         before it, then the most frequent. No stop words (except inside a quoted
         phrase); after ``title:`` or ``text:``, words of that field only."""
         if not _whole(limit, 1, MAX_COMPLETIONS):
-            raise BadQueryError(f"limit must be a whole number from 1 to {MAX_COMPLETIONS}")
+            raise BadQueryError(
+                f"limit must be a whole number from 1 to {MAX_COMPLETIONS}",
+                f"يجب أن يكون عدد الاقتراحات عددًا صحيحًا من 1 إلى {MAX_COMPLETIONS}.",
+            )
         typed = being_typed(prefix[:MAX_COMPLETED_CHARS])
         if typed is None or not completes_words(typed):
             return []
@@ -377,10 +380,16 @@ def _checked_filters(filters: Mapping[str, str | Sequence[str]]) -> dict[str, li
     checked: dict[str, list[str]] = {}
     for name, values in filters.items():
         if name not in ("collection", "id", "date"):
-            raise BadQueryError(f"cannot filter on {name!r}: filters are collection, id and date")
+            raise BadQueryError(
+                f"cannot filter on {name!r}: filters are collection, id and date",
+                "لا تصفية إلا بالمجموعة (collection) والمعرّف (id) والتاريخ (date).",
+            )
         values = [values] if isinstance(values, str) else values
         if not isinstance(values, list | tuple) or not all(isinstance(v, str) and v.strip() for v in values):
-            raise BadQueryError(f"the {name} filter takes one or more non-empty texts")
+            raise BadQueryError(
+                f"the {name} filter takes one or more non-empty texts",
+                "تأخذ هذه التصفية نصًا واحدًا أو أكثر غير فارغ.",
+            )
         checked[name] = list(values)
     return checked
 

@@ -312,6 +312,15 @@ def test_bad_queries_say_what_is_wrong(engine):
     with pytest.raises(BadQueryError, match="per_page") as raised:
         engine.search("الله", per_page=1000)
     assert "عدد النتائج في الصفحة" in raised.value.arabic
+    with pytest.raises(BadQueryError, match="cannot filter on") as raised:
+        engine.search("الله", filters={"author": "x"})
+    assert "المجموعة" in raised.value.arabic
+    with pytest.raises(BadQueryError, match="non-empty texts") as raised:
+        engine.search("الله", filters={"collection": [" "]})
+    assert "نصًا" in raised.value.arabic
+    with pytest.raises(BadQueryError, match="limit") as raised:
+        engine.complete("الل", limit=0)
+    assert "الاقتراحات" in raised.value.arabic
 
 
 def _engine(tmp_path, docs):
