@@ -29,6 +29,9 @@ from indexer.schema import TEXT_FIELDS
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_ITEMS = 32
 MAX_FUZZY_DISTANCE = 2
+# Parentheses inside parentheses: people group one or two levels deep; a query
+# nested deeper is machine-made, and each level costs stack in every layer.
+MAX_NESTING = 10
 KEYWORD_FIELDS = ("collection", "id", "date")
 
 OPEN_QUOTES = '"“«'
@@ -165,6 +168,7 @@ class _Parser:
         self.notes = notes
         self.filters: dict[str, list[str]] = {}
         self.items = 0  # words and phrases met so far; those past MAX_QUERY_ITEMS are left out
+        self.depth = 0  # parentheses open around the current token
 
     def peek(self) -> _Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -237,7 +241,14 @@ class _Parser:
             return self.primary()
         self.take()
         if token.kind == "open":
+            if self.depth == MAX_NESTING:
+                raise BadQueryError(
+                    f"parentheses are nested too deep: at most {MAX_NESTING} levels",
+                    f"الأقواس متداخلة أكثر من اللازم: {MAX_NESTING} مستويات على الأكثر.",
+                )
+            self.depth += 1
             group = self.all_of()
+            self.depth -= 1
             if self.peek() is None:
                 self.notes.append(
                     Note(

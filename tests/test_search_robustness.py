@@ -298,6 +298,9 @@ MANY_SHORT_WORDS = " ".join(["بب"] * 40)  # 119 characters, 40 words
         ("ab~", "fuzzy"),
         ("اب~", "fuzzy"),
         ("ال*من*", "'*' at the end"),
+        ("(" * 333 + "الأمن", "nested too deep"),
+        ("-(" * 200 + "الأمن", "nested too deep"),
+        ("(" * 11 + "الأمن" + ")" * 11, "at most 10 levels"),
     ],
 )
 def test_hostile_input_gives_a_clear_error(engine, query, message):
@@ -305,6 +308,10 @@ def test_hostile_input_gives_a_clear_error(engine, query, message):
         engine.search(query)
     assert message in str(raised.value)
     assert_arabic_message(raised.value)
+
+
+def test_parentheses_ten_deep_still_answer(engine):
+    assert engine.search("(" * 10 + "الأمن" + ")" * 10)["total"] == engine.search("الأمن")["total"] > 0
 
 
 def test_error_messages_name_the_limit(engine):
