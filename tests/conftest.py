@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from whoosh.qparser import QueryParser
 
+from indexer import build_index
 from indexer.storage import open_generation
 
 ROOT = Path(__file__).parent.parent
@@ -128,9 +129,20 @@ def write_web_corpus(root: Path) -> Path:
             "text": HOSTILE_TEXT,
         },
     ]
-    path = root / "web.jsonl"
+    return write_jsonl(root / "web.jsonl", docs)
+
+
+def write_jsonl(path: Path, docs: list[dict]) -> Path:
+    """``docs`` as a JSON Lines source file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
     return path
+
+
+def index_of(docs: list[dict], root: Path) -> Path:
+    """A real index of ``docs``, built from a JSONL file in ``root``; its directory."""
+    build_index([write_jsonl(root / "docs.jsonl", docs)], root / "index")
+    return root / "index"
 
 
 @contextmanager

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
-from conftest import HIT_KEYS, RESULT_KEYS
-from indexer import BadQueryError, build_index
+from conftest import HIT_KEYS, RESULT_KEYS, index_of
+from indexer import BadQueryError
 from search import open_index
 
 # Each document is written one way; the tests type it other ways.
@@ -72,11 +71,7 @@ DOCS = [
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    root = tmp_path_factory.mktemp("search")
-    data = root / "docs.jsonl"
-    data.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in DOCS), encoding="utf-8")
-    build_index([data], root / "index")
-    with open_index(root / "index") as engine:
+    with open_index(index_of(DOCS, tmp_path_factory.mktemp("search"))) as engine:
         yield engine
 
 
@@ -324,10 +319,7 @@ def test_bad_queries_say_what_is_wrong(engine):
 
 
 def _engine(tmp_path, docs):
-    data = tmp_path / "docs.jsonl"
-    data.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
-    build_index([data], tmp_path / "index")
-    return open_index(tmp_path / "index")
+    return open_index(index_of(docs, tmp_path))
 
 
 def test_ranking_only_without_snippets(engine):

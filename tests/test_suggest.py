@@ -3,11 +3,9 @@ types into a real index and what they are offered."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from indexer import build_index
+from conftest import index_of
 from search import open_index
 
 # الدنيا is more frequent than الدفاع overall; next to وزير, only الدفاع is found.
@@ -26,11 +24,7 @@ DOCS = [
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    root = tmp_path_factory.mktemp("suggest")
-    data = root / "docs.jsonl"
-    data.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in DOCS), encoding="utf-8")
-    build_index([data], root / "index")
-    with open_index(root / "index") as engine:
+    with open_index(index_of(DOCS, tmp_path_factory.mktemp("suggest"))) as engine:
         yield engine
 
 
