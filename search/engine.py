@@ -230,8 +230,9 @@ class SearchEngine:
             "interpretation": _interpretation(found.meaning, found.mode, parsed.filters),
         }
 
-    def _find(self, view: _View, parsed: ParsedQuery) -> _Found:
-        """The documents a parsed query finds: all its words, else any of them."""
+    def _find(self, view: _View, parsed: ParsedQuery, rank: bool = True) -> _Found:
+        """The documents a parsed query finds: all its words, else any of them;
+        with ``rank``, the best of them rescored for their words' proximity."""
         searcher = view.searcher
         reader = searcher.reader()
         meaning = self._interpreter(view).interpret(parsed)
@@ -261,6 +262,8 @@ class SearchEngine:
         result.mask &= keep
         facets = _facets(result.mask, arrays)  # before the collection filter: other collections stay on offer
         result.mask &= within
+        if rank and mode == "all" and meaning.bonus is not None:
+            evaluator.rescore(result, meaning.bonus, self.weights.rescore_window)
         return _Found(meaning, mode, result, facets, int(result.mask.sum()))
 
     def complete(self, prefix: str, limit: int = 10) -> list[str]:
@@ -301,7 +304,7 @@ class SearchEngine:
         if next(iter_words(text), None) is None:
             return None
         try:
-            found = self._find(view, parse(text))
+            found = self._find(view, parse(text), rank=False)
         except BadQueryError:
             return None
         return found.result.mask if found.has_all_words else None

@@ -81,7 +81,8 @@ class MatchTerms:
 
 @dataclass
 class Interpretation:
-    query: wq.Query  # what matches, plus (AndMaybe) bonuses for words close together
+    query: wq.Query  # what matches, and its BM25 scores
+    bonus: wq.Query | None  # words close together: added to the best documents' scores (second phase)
     every: bool  # no words, only exclusions or filters: every document matches
     fallback: wq.Query | None  # any-word query, when all words find nothing
     terms: MatchTerms
@@ -119,13 +120,12 @@ class Interpreter:
         required, excluded = self.all_of(parsed.root)
         pieces = [p for p in required if p is not None]
         match = _conjunction([p.query for p in pieces])
-        scored = match
-        fallback = None
+        bonus = fallback = None
         if len(pieces) > 1:
             fallback = _exclude(wq.Or([p.query for p in pieces]), excluded)
             positions = [pos for p in pieces for pos in p.stem_positions]
             if len(positions) > 1 and all(p.stem_positions for p in pieces):
-                scored = wq.AndMaybe(match, proximity_query(positions, self.weights))
+                bonus = proximity_query(positions, self.weights)
         if not pieces and not parsed.root.required and (excluded or parsed.filters):
             self.notes.append(_every(bool(excluded), bool(parsed.filters)))
         elif not pieces:
@@ -135,7 +135,8 @@ class Interpreter:
                 "لا شيء يُبحث عنه: " + "؛ ".join(n.arabic.rstrip(".") for n in why) + ".",
             )
         return Interpretation(
-            query=_exclude(scored, excluded),
+            query=_exclude(match, excluded),
+            bonus=bonus,
             every=not pieces,
             fallback=fallback,
             terms=self.terms,

@@ -30,6 +30,9 @@ class Weights:
     phrase: float = 2.0
     proximity: float = 1.0
     proximity_slop: int = 5
+    # Two-phase ranking: the proximity bonus is computed for this many of the best
+    # documents by BM25 (see Evaluator.rescore).
+    rescore_window: int = 100
     # Measured on bench/relevance.py: b=0.4 beats the usual 0.75 (MAP 0.613 -> 0.616,
     # p = 0.02; inflected 0.745 -> 0.751, p < 0.001); 0.2 gains 0.003 more, not
     # significantly, and would favour long documents.

@@ -140,6 +140,29 @@ def _read_postings(reader: IndexReader, fieldname: str, text: str) -> tuple[np.n
     return (np.concatenate(ids), np.concatenate(weights)) if ids else (_EMPTY_IDS, _EMPTY_WEIGHTS)
 
 
+def _read_positions_in(reader: IndexReader, fieldname: str, text: str, docnums: np.ndarray) -> np.ndarray:
+    """The term's positions in these documents only (sorted global docnums that
+    have the term): each is reached by skipping through the postings, so the cost
+    is the documents asked for, not the term's document frequency."""
+    keys: list[int] = []
+    for leaf, offset in reader.leaf_readers():
+        lo, hi = np.searchsorted(docnums, (offset, offset + leaf.doc_count_all()))
+        if lo == hi:
+            continue
+        try:
+            matcher = leaf.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        for docnum in docnums[lo:hi].tolist():
+            matcher.skip_to(docnum - offset)
+            if not matcher.is_active():
+                break
+            if matcher.id() == docnum - offset:
+                base = docnum << _POSITION_BITS
+                keys.extend(base + p for p in matcher.value_as("positions"))
+    return np.array(keys, dtype=np.int64)
+
+
 def _read_positions(reader: IndexReader, fieldname: str, text: str) -> np.ndarray:
     keys: list[int] = []
     for matcher, offset in _blocks(reader, fieldname, text, values=True):
@@ -183,6 +206,8 @@ class Evaluator:
         self.reader = searcher.reader()
         self.weights = weights
         self.size = arrays.size
+        # While rescoring: the documents whose positions are read; None reads every document's.
+        self._within: np.ndarray | None = None
 
     def evaluate(self, query: wq.Query, boost: float = 1.0) -> Scored:
         boost *= getattr(query, "boost", 1.0)
@@ -216,6 +241,40 @@ class Evaluator:
             return Scored(np.zeros(self.size, dtype=bool), np.zeros(self.size))
         raise TypeError(f"cannot evaluate {type(query).__name__}")
 
+    def rescore(self, result: Scored, bonus: wq.Query, window: int) -> None:
+        """The second phase of ranking: ``bonus`` (words standing close together)
+        is added to the scores of the ``window`` best documents of ``result`` only.
+
+        Positions are read for those documents alone, not for every document that
+        has the words: the cost of a query stops growing with the corpus. A
+        document outside the window has a lower score than every document in it,
+        and the bonus only adds, so the order is one total order for every page.
+        """
+        best = [docnum for _, docnum in ranked(result, self.arrays, window)]
+        if len(best) < 1:
+            return
+        within = np.zeros(self.size, dtype=bool)
+        within[best] = True
+        self._within = within
+        try:
+            extra = self.evaluate(bonus)
+        finally:
+            self._within = None
+        result.score += extra.score * within
+
+    def _positions(self, fieldname: str, texts: list[str]) -> np.ndarray:
+        """Every occurrence of any of the terms, as docnum * 2**32 + position, sorted;
+        while rescoring, in the documents being rescored only."""
+        if self._within is None:
+            return self.arrays.positions(self.reader, fieldname, *texts)
+        found = []
+        for text in texts:
+            ids, _ = self.arrays.postings(self.reader, fieldname, text)
+            wanted = ids[self._within[ids]] if len(ids) else ids
+            if len(wanted):
+                found.append(_read_positions_in(self.reader, fieldname, text, np.sort(wanted)))
+        return np.unique(np.concatenate(found)) if found else _EMPTY_IDS
+
     def term(self, fieldname: str, text: str, boost: float) -> Scored:
         ids, frequencies = self.arrays.postings(self.reader, fieldname, text)
         mask = np.zeros(self.size, dtype=bool)
@@ -240,7 +299,7 @@ class Evaluator:
         within ``slop`` positions (1: adjacent, a phrase); scored by its words."""
         reach: np.ndarray | None = None
         for group in groups:
-            keys = self.arrays.positions(self.reader, fieldname, *sorted(t.text for t in group))
+            keys = self._positions(fieldname, sorted(t.text for t in group))
             if reach is not None:
                 # Keep the occurrences that come 1..slop positions after a reached one.
                 before = np.searchsorted(reach, keys, side="left") - 1

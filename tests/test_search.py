@@ -9,6 +9,7 @@ import pytest
 from conftest import HIT_KEYS, RESULT_KEYS, index_of
 from indexer import BadQueryError
 from search import open_index
+from search.ranking import Weights
 
 # Each document is written one way; the tests type it other ways.
 DOCS = [
@@ -237,6 +238,41 @@ def test_phrase_and_proximity_rank_above_scattered_words(tmp_path):
     ]
     engine = _engine(tmp_path, docs)
     assert ids(engine, "وزير الدفاع") == ["b-together", "a-scattered"]
+
+
+WINDOW_DOCS = [
+    {"id": "a-short-scattered", "title": "خبر", "text": "وزير قال كلاما كثيرا طويلا مملا عن الأمن والسلام ثم الدفاع"},
+    {"id": "b-short-together", "title": "خبر", "text": "قال كلاما كثيرا طويلا مملا عن الأمن والسلام وزير الدفاع ثم"},
+    {
+        "id": "c-long-together",
+        "title": "خبر",
+        "text": "في يوم طويل من أيام الصيف الحارة قال وزير الدفاع كلاما كثيرا عن الأمن والسلام في البلاد",
+    },
+    {
+        "id": "d-long-scattered",
+        "title": "خبر",
+        "text": "في يوم طويل من أيام الصيف الحارة قال وزير كلاما كثيرا عن الأمن والسلام في البلاد ثم الدفاع",
+    },
+]
+
+
+def test_proximity_rescores_the_best_documents_by_bm25(tmp_path):
+    index = index_of(WINDOW_DOCS, tmp_path)
+    with open_index(index) as engine:  # the window holds every match: words together rank first
+        assert ids(engine, "وزير الدفاع") == [
+            "b-short-together",
+            "c-long-together",
+            "a-short-scattered",
+            "d-long-scattered",
+        ]
+    with open_index(index, weights=Weights(rescore_window=2)) as engine:
+        # Only the two best by BM25 (the short texts) are rescored; the long text with the
+        # words together stays below both, and every page follows that one order.
+        order = ["b-short-together", "a-short-scattered", "c-long-together", "d-long-scattered"]
+        assert ids(engine, "وزير الدفاع") == order
+        for per_page in (1, 3):
+            pages = [engine.search("وزير الدفاع", page=p, per_page=per_page) for p in (1, 2, 3, 4)]
+            assert [h["id"] for r in pages for h in r["hits"]] == order
 
 
 def test_snippet_marks_the_original_diacritized_word(engine):
