@@ -15,6 +15,7 @@ import gc
 import multiprocessing
 import queue
 import traceback
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,12 +26,14 @@ from whoosh.codec import default_codec
 from whoosh.fields import FieldType
 from whoosh.filedb.filestore import Storage
 from whoosh.formats import Positions
+from whoosh.util.numeric import length_to_byte
 
+from . import arrays
 from .analysis import ArabicTokenizer, split_words
 from .analysis.filters import WordChain
-from .postings import FieldWriter
 from .schema import TEXT_FIELDS
 from .vocabulary import Vocabulary
+from .whoosh_internals import FieldWriter
 
 # Documents travel to the worker processes in batches of this many.
 BATCH = 100
@@ -95,11 +98,11 @@ class SegmentBuilder:
             items = list(field.index(value))
         else:
             boost = field.format.field_boost
-            encode = field.format.encode
-            # Most words occur once in a document: their few encodings are reused.
-            single = self._single
+            # The positions themselves, encoded for Whoosh as the segment is
+            # written: the arrays file wants them too. Most words occur once in
+            # a document: a bare int then.
             items = [
-                (text, len(pos), len(pos) * boost, single[pos[0]] if len(pos) == 1 else encode(pos))
+                (text, len(pos), len(pos) * boost, pos[0] if len(pos) == 1 else tuple(pos))
                 for text, pos in chain.positions(self._split(split, value)).items()
             ]
         for term, freq, weight, vbytes in items:
@@ -121,31 +124,94 @@ class SegmentBuilder:
         return self.posting_count * _POSTING_BYTES
 
     def finish(self) -> Any:
-        """Write the postings and close the segment; returns Whoosh's segment object."""
+        """Write the postings and close the segment, then its arrays file;
+        returns Whoosh's segment object."""
         self.perdoc.close()
         writer = FieldWriter(self.codec, self.storage, self.segment)
+        fields = []
         for name in sorted(self.postings):
             field = self.schema[name]
             lengths = self.lengths.get(name)
             writer.start_field(name, field)
             terms = self.postings[name]
+            chained = name in self._chains
+            encode, single = field.format.encode, self._single
+            gathered = _Gathered(name, chained)
             for term in sorted(terms):
                 postings = terms[term]
                 docnums = postings[0::3]
+                values = postings[2::3]
+                key = term.encode("utf-8") if isinstance(term, str) else term
+                gathered.add(key, docnums, postings[1::3], values)
+                if chained:
+                    values = [single[v] if type(v) is int else encode(v) for v in values]
                 writer.add_term(
-                    term.encode("utf-8") if isinstance(term, str) else term,
+                    key,
                     docnums,
                     postings[1::3],
-                    postings[2::3],
+                    values,
                     list(map(lengths.__getitem__, docnums)) if lengths else [0] * len(docnums),
                 )
             writer.finish_field()
+            if field.scorable:
+                codes = lengths or {}
+                gathered.lengths = bytes(length_to_byte(codes.get(d, 0)) for d in range(self.docnum))
+            fields.append(gathered)
         writer.close()
         self.segment.set_doc_count(self.docnum)
         if self.segment.should_assemble():
             self.segment.create_compound_file(self.storage)
             self.segment.compound = True
+        self._write_arrays(fields)
         return self.segment
+
+    def _write_arrays(self, fields: list[_Gathered]) -> None:
+        path = arrays.path_of(Path(self.storage.folder), self.segment.segment_id())
+        writer = arrays.ArraysWriter.create(path, self.docnum)
+        try:
+            for gathered in fields:
+                writer.add_field(
+                    gathered.name,
+                    gathered.terms,
+                    gathered.counts,
+                    gathered.docs,
+                    gathered.freqs,
+                    gathered.positions,
+                    gathered.lengths,
+                )
+        except BaseException:
+            writer.abort()
+            raise
+        writer.close()
+
+
+class _Gathered:
+    """One field's postings laid out for its arrays (:mod:`indexer.arrays`)."""
+
+    def __init__(self, name: str, positional: bool) -> None:
+        self.name = name
+        self.terms: list[bytes] = []
+        self.counts: list[int] = []
+        self.docs = array("i")
+        self.freqs = array("i")
+        self.positions: array[int] | None = array("i") if positional else None
+        self.lengths: bytes | None = None
+
+    def add(self, term: bytes, docnums: list[int], weights: list[float], values: list[Any]) -> None:
+        self.terms.append(term)
+        self.counts.append(len(docnums))
+        self.docs.extend(docnums)
+        positions = self.positions
+        if positions is None:
+            self.freqs.extend(round(weight) for weight in weights)
+            return
+        for value in values:
+            if type(value) is int:
+                positions.append(value)
+                self.freqs.append(1)
+            else:
+                positions.extend(value)
+                self.freqs.append(len(value))
 
 
 class _SinglePositions(dict[int, bytes]):

@@ -9,7 +9,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from .analysis import exact_analyzer, stem_analyzer
 from .documents import Document
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Text fields and their stemmed twins: search ranks exact-form matches above stem-only ones.
 TEXT_FIELDS = ("title", "text")

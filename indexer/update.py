@@ -12,6 +12,7 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
+from . import arrays
 from .documents import Document
 from .report import IngestReport, Problem
 from .schema import document_fields
@@ -75,6 +76,8 @@ def update_index(
                 vocabulary = Vocabulary.load(building)
                 _apply(ix, vocabulary, iter_documents(sources, report, field_map), prune, settings, stats)
                 stats.documents = ix.doc_count()
+                with ix.reader() as reader:  # the segments Whoosh's writer added get their arrays
+                    arrays.write_missing(building, (leaf for leaf, _ in reader.leaf_readers()))
             finally:
                 ix.close()
             if stats.added or stats.changed or stats.deleted:

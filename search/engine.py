@@ -126,7 +126,9 @@ class SearchEngine:
                 shared = self._shared
                 if shared is None or shared.state != view.state:
                     shared = self._shared = _Shared(
-                        view.state, IndexArrays(view.searcher.reader()), Chains.of(view.searcher.schema)
+                        view.state,
+                        IndexArrays(view.searcher.reader(), self.index_dir / view.generation),
+                        Chains.of(view.searcher.schema),
                     )
         return shared
 
@@ -372,7 +374,7 @@ def _counter(
     """How many documents of ``within`` have a given (normalized) word in any of ``fields``."""
 
     def count(word: str) -> int:
-        docs = np.concatenate([arrays.postings(reader, name, word)[0] for name in fields])
+        docs = np.concatenate([arrays.postings(name, word)[0] for name in fields])
         return int(np.count_nonzero(within[docs]))  # a document with it in both fields counts once
 
     return count

@@ -14,23 +14,20 @@ shared by all threads; postings are read through the calling thread's reader.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.matching.wrappers import FilterMatcher
-from whoosh.reading import IndexReader, TermNotFound
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from indexer.arrays import FieldArrays, SegmentArrays, open_segment
+
 from .ranking import Weights
 
-# How many postings and positions the term cache keeps (8 to 16 bytes each).
-CACHE_ENTRIES = 8_000_000
 # Positions are packed with their document number into one integer: docnum * 2**32 + position.
 _POSITION_BITS = 32
 
@@ -46,135 +43,99 @@ class Scored:
 
 
 class IndexArrays:
-    """Per-document arrays of one index state: live documents, field lengths,
-    collection codes, id order; and a cache of term postings."""
+    """Per-document arrays of one index state (live documents, field lengths,
+    collection codes, id order) and each segment's mapped postings."""
 
-    def __init__(self, reader: IndexReader) -> None:
+    def __init__(self, reader: IndexReader, storage_dir: Path) -> None:
         self.size = reader.doc_count_all()
         self.live = np.ones(self.size, dtype=bool)
+        self.segments: list[tuple[SegmentArrays, int]] = []
         for leaf, offset in reader.leaf_readers():
             if leaf.has_deletions():  # all_doc_ids, public: deleted_docs_set is a method or a property by version
                 self.live[offset : offset + leaf.doc_count_all()] = False
                 self.live[offset + np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
+            self.segments.append((open_segment(storage_dir, leaf), offset))
         self.collections, self.codes = _codes(reader, "collection", self.size)
         ids, id_codes = _codes(reader, "id", self.size)
         order = np.argsort(np.array(ids, dtype=object)[id_codes], kind="stable")
         self.id_rank = np.empty(self.size, dtype=np.int64)
         self.id_rank[order] = np.arange(self.size)
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
-        self._cache: OrderedDict[tuple[str, ...], Any] = OrderedDict()
-        self._cached_entries = 0
         self._lock = threading.Lock()
 
-    def lengths(self, reader: IndexReader, fieldname: str) -> tuple[np.ndarray, float]:
-        """Each document's length in ``fieldname`` (in terms), and the average."""
+    def lengths(self, fieldname: str) -> tuple[np.ndarray, float]:
+        """Each document's length in ``fieldname`` as Whoosh's byte code
+        (``_BYTE_LENGTHS`` turns it into terms), and the average length."""
         found = self._lengths.get(fieldname)
         if found is None:
-            lengths = np.zeros(self.size, dtype=np.float64)
-            for leaf, offset in reader.leaf_readers():
-                column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-                if column is not None:  # lengths are stored as one byte per document
-                    codes = np.fromiter(column, dtype=np.uint8, count=leaf.doc_count_all())
-                    lengths[offset : offset + len(codes)] = _BYTE_LENGTHS[codes]
-            live = lengths[self.live]
-            found = self._lengths[fieldname] = (lengths, float(live.mean()) if live.size and live.mean() else 1.0)
+            codes = np.concatenate([_length_codes(segment, fieldname) for segment, _ in self.segments] or [_NO_CODES])
+            live = _BYTE_LENGTHS[codes[self.live]]
+            average = float(live.mean()) if live.size and live.mean() else 1.0
+            with self._lock:
+                found = self._lengths.setdefault(fieldname, (codes, average))
         return found
 
-    def postings(self, reader: IndexReader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers and term frequencies of one term."""
-        return self._cached(("postings", fieldname, text), lambda: _read_postings(reader, fieldname, text))
+        ids: list[np.ndarray] = []
+        frequencies: list[np.ndarray] = []
+        for field, offset, start, stop in self._spans(fieldname, text):
+            ids.append(field.docs[start:stop].astype(np.int64) + offset)
+            frequencies.append(field.freqs[start:stop].astype(np.float64))
+        if not ids:
+            return _EMPTY_IDS, _EMPTY_WEIGHTS
+        return np.concatenate(ids), np.concatenate(frequencies)
 
-    def positions(self, reader: IndexReader, fieldname: str, *texts: str) -> np.ndarray:
+    def positions(self, fieldname: str, *texts: str) -> np.ndarray:
         """Every occurrence of any of the terms, as docnum * 2**32 + position, sorted."""
         if len(texts) > 1:
-            return self._cached(
-                ("positions", fieldname, *texts),
-                lambda: np.unique(np.concatenate([self.positions(reader, fieldname, t) for t in texts])),
-            )
-        return self._cached(("positions", fieldname, texts[0]), lambda: _read_positions(reader, fieldname, texts[0]))
+            return np.unique(np.concatenate([self.positions(fieldname, text) for text in texts]))
+        keys = [
+            _keys(*field.range_positions(start, stop), offset)
+            for field, offset, start, stop in self._spans(fieldname, texts[0])
+        ]
+        # A term's postings are in document order, each one's positions ascending.
+        return np.concatenate(keys) if keys else _EMPTY_IDS
 
-    def _cached(self, key: tuple[str, ...], read: Callable[[], Any]) -> Any:
-        with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-                return found
-        found = read()
-        size = len(found[0]) if isinstance(found, tuple) else len(found)
-        with self._lock:
-            self._cache[key] = found
-            self._cached_entries += size
-            while self._cached_entries > CACHE_ENTRIES and len(self._cache) > 1:
-                _, old = self._cache.popitem(last=False)
-                self._cached_entries -= len(old[0]) if isinstance(old, tuple) else len(old)
-        return found
+    def positions_in(self, fieldname: str, text: str, docnums: np.ndarray) -> np.ndarray:
+        """The term's occurrences (as :meth:`positions`) in these documents only
+        (sorted docnums): the cost is the documents asked for, not the term's
+        document frequency."""
+        keys: list[np.ndarray] = []
+        for field, offset, start, stop in self._spans(fieldname, text):
+            lo, hi = np.searchsorted(docnums, (offset + field.docs[start], offset + field.docs[stop - 1] + 1))
+            wanted = docnums[lo:hi] - offset
+            at = start + np.searchsorted(field.docs[start:stop], wanted)
+            found = at < stop
+            found[found] = field.docs[at[found]] == wanted[found]
+            if found.any():
+                keys.append(_keys(*field.some_positions(at[found]), offset))
+        return np.concatenate(keys) if keys else _EMPTY_IDS
 
-
-def _blocks(reader: IndexReader, fieldname: str, text: str, values: bool) -> Iterator[tuple[W3LeafMatcher, int]]:
-    """Each block of a term's postings in every segment, with the segment's first docnum.
-
-    Block at a time: Whoosh's public matcher API goes one posting at a time.
-    """
-    for leaf, offset in reader.leaf_readers():
-        try:
-            matcher = leaf.postings(fieldname, text)
-        except TermNotFound:
-            continue
-        if isinstance(matcher, FilterMatcher):  # Whoosh's filter of deleted documents: ``live`` masks them
-            matcher = matcher.child
-        while True:
-            matcher._read_ids()
-            matcher._read_values() if values else matcher._read_weights()
-            yield matcher, offset
-            if matcher._lastblock:
-                break
-            matcher._next_block()
+    def _spans(self, fieldname: str, text: str) -> Iterator[tuple[FieldArrays, int, int, int]]:
+        """Each segment's range of the term's postings, where it has any."""
+        for segment, offset in self.segments:
+            field = segment.field(fieldname)
+            if field is not None:
+                start, stop = field.span(text)
+                if start < stop:
+                    yield field, offset, start, stop
 
 
-def _read_postings(reader: IndexReader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    for matcher, offset in _blocks(reader, fieldname, text, values=False):
-        ids.append(np.asarray(matcher._ids, dtype=np.int64) + offset)
-        weights.append(np.asarray(matcher._weights, dtype=np.float64))
-    return (np.concatenate(ids), np.concatenate(weights)) if ids else (_EMPTY_IDS, _EMPTY_WEIGHTS)
+def _keys(docs: np.ndarray, positions: np.ndarray, offset: int) -> np.ndarray:
+    return ((docs.astype(np.int64) + offset) << _POSITION_BITS) + positions
 
 
-def _read_positions_in(reader: IndexReader, fieldname: str, text: str, docnums: np.ndarray) -> np.ndarray:
-    """The term's positions in these documents only (sorted global docnums that
-    have the term): each is reached by skipping through the postings, so the cost
-    is the documents asked for, not the term's document frequency."""
-    keys: list[int] = []
-    for leaf, offset in reader.leaf_readers():
-        lo, hi = np.searchsorted(docnums, (offset, offset + leaf.doc_count_all()))
-        if lo == hi:
-            continue
-        try:
-            matcher = leaf.postings(fieldname, text)
-        except TermNotFound:
-            continue
-        for docnum in docnums[lo:hi].tolist():
-            matcher.skip_to(docnum - offset)
-            if not matcher.is_active():
-                break
-            if matcher.id() == docnum - offset:
-                base = docnum << _POSITION_BITS
-                keys.extend(base + p for p in matcher.value_as("positions"))
-    return np.array(keys, dtype=np.int64)
-
-
-def _read_positions(reader: IndexReader, fieldname: str, text: str) -> np.ndarray:
-    keys: list[int] = []
-    for matcher, offset in _blocks(reader, fieldname, text, values=True):
-        decode = matcher.format.decode_positions
-        for docnum, value in zip(matcher._ids, matcher._values, strict=True):
-            base = (docnum + offset) << _POSITION_BITS
-            keys.extend(base + p for p in decode(value))
-    return np.array(sorted(keys), dtype=np.int64)
+def _length_codes(segment: SegmentArrays, fieldname: str) -> np.ndarray:
+    field = segment.field(fieldname)
+    if field is None or field.lengths is None:
+        return np.zeros(segment.size, dtype=np.uint8)
+    return field.lengths
 
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
+_NO_CODES = np.zeros(0, dtype=np.uint8)
 
 
 def _codes(reader: IndexReader, fieldname: str, size: int) -> tuple[list[str], np.ndarray]:
@@ -206,7 +167,7 @@ class Evaluator:
         self.reader = searcher.reader()
         self.weights = weights
         self.size = arrays.size
-        # While rescoring: the documents whose positions are read; None reads every document's.
+        # While rescoring: the documents whose positions are read (sorted); None reads every document's.
         self._within: np.ndarray | None = None
 
     def evaluate(self, query: wq.Query, boost: float = 1.0) -> Scored:
@@ -250,33 +211,26 @@ class Evaluator:
         document outside the window has a lower score than every document in it,
         and the bonus only adds, so the order is one total order for every page.
         """
-        best = [docnum for _, docnum in ranked(result, self.arrays, window)]
+        best = np.sort(np.array([docnum for _, docnum in ranked(result, self.arrays, window)], dtype=np.int64))
         if len(best) < 1:
             return
-        within = np.zeros(self.size, dtype=bool)
-        within[best] = True
-        self._within = within
+        self._within = best
         try:
             extra = self.evaluate(bonus)
         finally:
             self._within = None
-        result.score += extra.score * within
+        result.score[best] += extra.score[best]
 
     def _positions(self, fieldname: str, texts: list[str]) -> np.ndarray:
         """Every occurrence of any of the terms, as docnum * 2**32 + position, sorted;
         while rescoring, in the documents being rescored only."""
         if self._within is None:
-            return self.arrays.positions(self.reader, fieldname, *texts)
-        found = []
-        for text in texts:
-            ids, _ = self.arrays.postings(self.reader, fieldname, text)
-            wanted = ids[self._within[ids]] if len(ids) else ids
-            if len(wanted):
-                found.append(_read_positions_in(self.reader, fieldname, text, np.sort(wanted)))
+            return self.arrays.positions(fieldname, *texts)
+        found = [self.arrays.positions_in(fieldname, text, self._within) for text in texts]
         return np.unique(np.concatenate(found)) if found else _EMPTY_IDS
 
     def term(self, fieldname: str, text: str, boost: float) -> Scored:
-        ids, frequencies = self.arrays.postings(self.reader, fieldname, text)
+        ids, frequencies = self.arrays.postings(fieldname, text)
         mask = np.zeros(self.size, dtype=bool)
         score = np.zeros(self.size)
         if len(ids):
@@ -286,12 +240,12 @@ class Evaluator:
         return Scored(mask, score)
 
     def _bm25(self, fieldname: str, ids: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
-        lengths, average = self.arrays.lengths(self.reader, fieldname)
+        codes, average = self.arrays.lengths(fieldname)
         documents = int(self.arrays.live.sum())
         df = int(self.arrays.live[ids].sum())  # like ``documents``, live ones only
         idf = np.log(1 + (documents - df + 0.5) / (df + 0.5))
         k1, b = self.weights.bm25_k1, self.weights.bm25_b
-        norm = k1 * (1 - b + b * lengths[ids] / average)
+        norm = k1 * (1 - b + b * _BYTE_LENGTHS[codes[ids]] / average)
         return idf * frequencies * (k1 + 1) / (frequencies + norm)
 
     def sequence(self, fieldname: str, groups: list[list[wq.Term]], slop: int, boost: float) -> Scored:

@@ -113,8 +113,12 @@ def test_small_memory_limit_writes_many_segments_of_the_same_index(sources, tmp_
     built = whoosh_index.open_dir(str(target))
     assert len(built._segments()) == len(EXTRA) + 6
     assert _contents(built) == _contents(reference)
-    # Nothing but the index is left behind: no scratch folder, no stray files.
-    assert [path.name for path in target.iterdir() if path.is_dir() or path.suffix not in (".seg", ".toc")] == []
+    # Nothing but the index is left behind: no scratch folder, no stray files;
+    # beside each segment its arrays file (indexer/arrays.py).
+    assert [
+        path.name for path in target.iterdir() if path.is_dir() or path.suffix not in (".seg", ".toc", ".arrays")
+    ] == []
+    assert sorted(path.stem for path in target.glob("*.arrays")) == sorted(s.segment_id() for s in built._segments())
 
 
 def test_vocabulary_counts_every_written_word_once(sources, tmp_path):

@@ -12,7 +12,7 @@ from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.formats import Positions
 
-from indexer.postings import FieldWriter
+from indexer.whoosh_internals import FieldWriter
 
 POSITIONS = Positions()
 

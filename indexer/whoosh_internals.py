@@ -1,27 +1,41 @@
-"""Writing a term's postings to a segment in one call, in Whoosh's W3 format.
+"""Every use of Whoosh's private format, in one module: writing a term's
+postings in one call, reading a segment's postings, positions and field lengths
+a block at a time. Whoosh's public API goes one posting at a time, through a
+pickle per posting for positions: too slow for a bulk writer and for deriving
+the search arrays (:mod:`indexer.arrays`).
 
-Whoosh's postings writer takes one posting per call, checks its types each
-time and keeps block statistics posting by posting. The bulk writer has each
-term's postings complete and in document order, so here a whole term is cut
-into blocks and written at once: the same bytes (Whoosh's block layout: a
-pickled, zlib-compressed tuple of delta-coded ids, weights and values, after a
-pickled block header), with the statistics computed per block with C loops.
-Any Whoosh reads the result; the tests compare it with Whoosh's own writer.
+These details are not Whoosh's promise to anyone: a whoosh-reloaded release
+turned a method into a property and broke every search after an update. So
+this module refuses to load with a Whoosh it was not tested with
+(``TESTED_VERSIONS``); the tests compare what it writes and reads with Whoosh's
+own writer and matchers.
 """
 
 from __future__ import annotations
 
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import chain
 from operator import sub
-from pickle import dumps
+from pickle import dumps, loads
 from typing import Any
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo
+import whoosh
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
+
+# The Whoosh releases whose private format this module was tested with.
+TESTED_VERSIONS = ("2.7.5",)
+if whoosh.versionstring() not in TESTED_VERSIONS:
+    raise ImportError(
+        f"arabic-search reads Whoosh's private index format and was tested with whoosh-reloaded "
+        f"{', '.join(TESTED_VERSIONS)}, not {whoosh.versionstring()}: install a tested version "
+        f"(pip install 'whoosh-reloaded=={TESTED_VERSIONS[-1]}')"
+    )
 
 
 class FieldWriter(W3FieldWriter):
@@ -97,3 +111,56 @@ class FieldWriter(W3FieldWriter):
         )
         info.set_extent(offset, postfile.tell() - offset)
         self._tindex.add(pack_ushort(self._fieldid) + term, info.to_bytes())
+
+
+def term_postings(
+    leaf: SegmentReader, fieldname: str, term: bytes, positions: bool
+) -> tuple[list[int], list[float], list[list[int]]]:
+    """All postings of one term in one segment, deleted documents included:
+    segment docnums, weights and (with ``positions``) each posting's positions."""
+    try:
+        matcher = leaf.postings(fieldname, term)
+    except TermNotFound:
+        return [], [], []
+    if isinstance(matcher, FilterMatcher):  # Whoosh's filter of deleted documents
+        matcher = matcher.child
+    ids: list[int] = []
+    weights: list[float] = []
+    found: list[list[int]] = []
+    while True:
+        matcher._read_ids()
+        ids.extend(matcher._ids)
+        if positions:
+            matcher._read_values()
+            found.extend(map(_decode_positions, matcher._values))
+        matcher._read_weights()
+        weights.extend(matcher._weights)
+        if matcher._lastblock:
+            break
+        matcher._next_block()
+    return ids, weights, found
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    """Whoosh's Positions encoding: a count, then the pickled gaps (without the
+    pickle's stop byte)."""
+    position = 0
+    decoded = []
+    for gap in loads(value[4:] + b"."):
+        position += gap
+        decoded.append(position)
+    return decoded
+
+
+def length_codes(leaf: SegmentReader, fieldname: str) -> bytes:
+    """The segment's field lengths as Whoosh stores them, one byte per document
+    (``whoosh.util.numeric.byte_to_length`` turns a byte back into a length)."""
+    column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return bytes(leaf.doc_count_all())
+    return bytes(column)
+
+
+def iter_terms(leaf: SegmentReader, fieldname: str) -> Iterator[bytes]:
+    """The segment's terms of one field, in byte order."""
+    return iter(leaf.lexicon(fieldname))

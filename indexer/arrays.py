@@ -1,0 +1,307 @@
+"""Each segment's postings, positions and field lengths as numpy arrays in one
+file beside it, memory-mapped by every process that searches.
+
+Whoosh stays the index: these arrays are derived from its segments and never
+hold anything else. They exist because reading Whoosh's postings costs a pickle
+per posting for positions and a Python call per block: at 136,712 documents
+80% of a query's time. Here a term's postings are a slice of a mapped array,
+found by a binary search over the segment's sorted terms; the operating system
+keeps one copy of the pages for every worker of ``serve``.
+
+The file is named after its segment (``MAIN_<id>.arrays``), so Whoosh's own
+clean-up removes it with the segment after a merge, and an update hard-links it
+into the new generation like the segment's other files. It is written by the
+bulk writer from the postings it gathers (:class:`ArraysWriter`), and derived from
+the segment itself for segments Whoosh's writer made (:func:`derive`).
+
+Layout: the arrays one after another, each aligned to 8 bytes, then a JSON
+footer naming each array's field, kind, dtype, offset and length, then the
+footer's length and ``MAGIC``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+from whoosh.reading import SegmentReader
+
+from . import whoosh_internals
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"ARABIC-SEARCH-ARRAYS-1\n"
+SUFFIX = ".arrays"
+# One entry of the position skip table per this many postings: the positions of
+# any posting are found by summing at most this many frequencies.
+SKIP = 64
+_FOOTER_SIZE = np.dtype("<u8").itemsize
+
+
+def path_of(storage_dir: Path, segment_id: str) -> Path:
+    return storage_dir / f"{segment_id}{SUFFIX}"
+
+
+@dataclass
+class FieldArrays:
+    """One field of one segment. Docnums are the segment's own."""
+
+    terms: np.ndarray  # uint8: the terms' UTF-8 bytes, sorted, one after another
+    term_starts: np.ndarray  # int64, terms + 1: where each term starts in ``terms``
+    posting_starts: np.ndarray  # int64, terms + 1: each term's first posting
+    docs: np.ndarray  # int32: each posting's document
+    freqs: np.ndarray  # int32: each posting's term frequency
+    positions: np.ndarray | None  # int32, each posting's positions in posting order
+    skips: np.ndarray | None  # int64: positions before posting k * SKIP
+    lengths: np.ndarray | None  # uint8: each document's length, in Whoosh's byte code
+
+    def span(self, term: str) -> tuple[int, int]:
+        """The range of the term's postings (empty if the segment lacks it)."""
+        key = term.encode("utf-8")
+        lo, hi = 0, len(self.term_starts) - 1
+        starts, terms = self.term_starts, self.terms
+        while lo < hi:  # the first term >= key
+            mid = (lo + hi) // 2
+            if terms[starts[mid] : starts[mid + 1]].tobytes() < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(starts) - 1 and terms[starts[lo] : starts[lo + 1]].tobytes() == key:
+            return int(self.posting_starts[lo]), int(self.posting_starts[lo + 1])
+        return 0, 0
+
+    def position_starts(self, postings: np.ndarray) -> np.ndarray:
+        """Where the positions of each of these postings start in ``positions``."""
+        assert self.skips is not None, "the field records no positions"
+        postings = np.asarray(postings, dtype=np.int64)
+        first, last = int(postings.min()), int(postings.max())
+        if len(postings) > 1 and len(postings) * SKIP > last - first:
+            # Many: one running sum over their whole range.
+            running = np.concatenate(([0], np.cumsum(self.freqs[first:last], dtype=np.int64)))
+            return self._block_starts(np.array([first])) + running[postings - first]
+        return self._block_starts(postings)
+
+    def _block_starts(self, postings: np.ndarray) -> np.ndarray:
+        assert self.skips is not None
+        block = postings // SKIP
+        offset = postings - block * SKIP
+        # The frequencies before each posting in its block: at most SKIP - 1 of them.
+        steps = np.arange(SKIP - 1)
+        before = block[:, None] * SKIP + steps
+        counted = steps < offset[:, None]
+        freqs = self.freqs[np.minimum(before, len(self.freqs) - 1)]
+        return self.skips[block] + (freqs * counted).sum(axis=1)
+
+    def range_positions(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of postings ``start:stop`` (one term's, say), with each
+        position's document."""
+        assert self.positions is not None, "the field records no positions"
+        if start == stop:
+            return _EMPTY32, _EMPTY32
+        first, last = self.position_starts(np.array([start, stop]))
+        return np.repeat(self.docs[start:stop], self.freqs[start:stop]), self.positions[first:last]
+
+    def some_positions(self, postings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of these postings only, with each position's document."""
+        assert self.positions is not None, "the field records no positions"
+        if not len(postings):
+            return _EMPTY32, _EMPTY32
+        starts = self.position_starts(postings)
+        counts = self.freqs[postings].astype(np.int64)
+        # Each posting's run of positions, laid end to end.
+        run = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        taken = self.positions[run + np.arange(counts.sum())]
+        return np.repeat(self.docs[postings], counts), taken
+
+
+_EMPTY32 = np.zeros(0, dtype=np.int32)
+
+
+class SegmentArrays:
+    """The arrays of one segment, mapped from its file."""
+
+    def __init__(self, fields: dict[str, FieldArrays], size: int) -> None:
+        self.fields = fields
+        self.size = size
+
+    @classmethod
+    def load(cls, path: Path) -> SegmentArrays:
+        return cls.read(np.memmap(path, dtype=np.uint8, mode="r"), str(path))
+
+    @classmethod
+    def read(cls, data: np.ndarray, name: str) -> SegmentArrays:
+        """The arrays in ``data`` (a mapped file, or bytes): views, never copies."""
+        end = len(data) - len(MAGIC)
+        if end < _FOOTER_SIZE or data[end:].tobytes() != MAGIC:
+            raise ValueError(f"{name} is not a complete arrays file")
+        footer_size = int(data[end - _FOOTER_SIZE : end].view("<u8")[0])
+        footer = json.loads(data[end - _FOOTER_SIZE - footer_size : end - _FOOTER_SIZE].tobytes())
+        fields: dict[str, dict[str, np.ndarray]] = {}
+        for name, kind, dtype, offset, count in footer["arrays"]:
+            size = np.dtype(dtype).itemsize * count
+            fields.setdefault(name, {})[kind] = data[offset : offset + size].view(dtype)
+        return cls({name: _field(arrays) for name, arrays in fields.items()}, footer["documents"])
+
+    def field(self, name: str) -> FieldArrays | None:
+        return self.fields.get(name)
+
+
+def _field(arrays: dict[str, np.ndarray]) -> FieldArrays:
+    return FieldArrays(
+        arrays["terms"],
+        arrays["term_starts"],
+        arrays["posting_starts"],
+        arrays["docs"],
+        arrays["freqs"],
+        arrays.get("positions"),
+        arrays.get("skips"),
+        arrays.get("lengths"),
+    )
+
+
+class ArraysWriter:
+    """Writes one segment's arrays, a field at a time, to ``file``."""
+
+    def __init__(self, file: BinaryIO, documents: int) -> None:
+        self.documents = documents
+        self._file = file
+        self._footer: list[list[Any]] = []
+
+    @classmethod
+    def create(cls, path: Path, documents: int) -> ArraysWriter:
+        """A writer of the file at ``path``, which appears under its name only
+        once complete (:meth:`close`)."""
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        writer = cls(open(partial, "wb"), documents)  # noqa: SIM115 - closed by close() or abort()
+        writer._paths = (partial, path)
+        return writer
+
+    _paths: tuple[Path, Path] | None = None
+
+    def add_field(
+        self,
+        name: str,
+        terms: Sequence[bytes],
+        counts: Sequence[int],
+        docs: Iterable[int] | np.ndarray,
+        freqs: Iterable[int] | np.ndarray,
+        positions: Iterable[int] | np.ndarray | None,
+        lengths: bytes | np.ndarray | None,
+    ) -> None:
+        """One field: its terms in byte order, each term's number of postings,
+        then every posting's document and frequency (and positions) in term order."""
+        blob = b"".join(terms)
+        term_starts = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum([len(term) for term in terms], out=term_starts[1:])
+        posting_starts = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(counts, out=posting_starts[1:])
+        freq_array = np.asarray(freqs, dtype=np.int32)
+        self._write(name, "terms", np.frombuffer(blob, dtype=np.uint8))
+        self._write(name, "term_starts", term_starts)
+        self._write(name, "posting_starts", posting_starts)
+        self._write(name, "docs", np.asarray(docs, dtype=np.int32))
+        self._write(name, "freqs", freq_array)
+        if positions is not None:
+            position_array = np.asarray(positions, dtype=np.int32)
+            if int(freq_array.sum()) != len(position_array):
+                raise ValueError(f"{name}: the frequencies do not count the positions")
+            ends = np.cumsum(freq_array, dtype=np.int64)
+            skips = np.concatenate(([0], ends[SKIP - 1 :: SKIP])).astype(np.int64)
+            self._write(name, "positions", position_array)
+            self._write(name, "skips", skips)
+        if lengths is not None:
+            self._write(name, "lengths", np.frombuffer(bytes(lengths), dtype=np.uint8))
+
+    def _write(self, name: str, kind: str, array: np.ndarray) -> None:
+        padding = -self._file.tell() % 8
+        self._file.write(bytes(padding))
+        array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+        self._footer.append([name, kind, array.dtype.str, self._file.tell(), len(array)])
+        self._file.write(array.tobytes())
+
+    def finish(self) -> None:
+        """Write the footer: the arrays are complete."""
+        footer = json.dumps({"documents": self.documents, "arrays": self._footer}).encode("utf-8")
+        self._file.write(footer + np.array([len(footer)], dtype="<u8").tobytes() + MAGIC)
+
+    def close(self) -> None:
+        """Finish the file and give it its name."""
+        self.finish()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        if self._paths:
+            os.replace(*self._paths)
+
+    def abort(self) -> None:
+        self._file.close()
+        if self._paths:
+            self._paths[0].unlink(missing_ok=True)
+
+
+def derive(leaf: SegmentReader, writer: ArraysWriter) -> None:
+    """Write the arrays of a segment that Whoosh's writer made, read from the
+    segment itself (a pickle per posting: seconds per 10,000 documents, so only
+    for what an update writes)."""
+    schema = leaf.schema
+    for name in sorted(leaf.indexed_field_names()):
+        field = schema[name]
+        positional = field.format.supports("positions")
+        terms: list[bytes] = []
+        counts: list[int] = []
+        docs: list[int] = []
+        freqs: list[int] = []
+        positions: list[int] | None = [] if positional else None
+        for term in whoosh_internals.iter_terms(leaf, name):
+            ids, weights, found = whoosh_internals.term_postings(leaf, name, term.decode("utf-8"), positional)
+            terms.append(term)
+            counts.append(len(ids))
+            docs.extend(ids)
+            if positions is not None:
+                freqs.extend(map(len, found))
+                for each in found:
+                    positions.extend(each)
+            else:
+                freqs.extend(round(weight) for weight in weights)
+        lengths = whoosh_internals.length_codes(leaf, name) if field.scorable else None
+        writer.add_field(name, terms, counts, docs, freqs, positions, lengths)
+
+
+def write_missing(storage_dir: Path, leaves: Iterable[SegmentReader]) -> int:
+    """Derive the arrays files of the segments that lack one (those Whoosh's
+    writer made in an update); returns how many were written."""
+    written = 0
+    for leaf in leaves:
+        path = path_of(storage_dir, leaf.segment().segment_id())
+        if not path.exists():
+            writer = ArraysWriter.create(path, leaf.doc_count_all())
+            try:
+                derive(leaf, writer)
+            except BaseException:
+                writer.abort()
+                raise
+            writer.close()
+            written += 1
+    return written
+
+
+def open_segment(storage_dir: Path, leaf: SegmentReader) -> SegmentArrays:
+    """The segment's arrays, mapped from its file. A segment without one (an
+    index that Whoosh alone wrote, or damaged) gets them derived in memory:
+    slower to open, the same answers."""
+    path = path_of(storage_dir, leaf.segment().segment_id())
+    if path.exists():
+        return SegmentArrays.load(path)
+    log.warning("%s has no arrays file: deriving it in memory (rebuild the index to save the time)", path)
+    buffer = io.BytesIO()
+    writer = ArraysWriter(buffer, leaf.doc_count_all())
+    derive(leaf, writer)
+    writer.finish()
+    return SegmentArrays.read(np.frombuffer(buffer.getbuffer(), dtype=np.uint8), str(path))
