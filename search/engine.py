@@ -56,7 +56,6 @@ class _View:
     ix: FileIndex
     searcher: Searcher
     meta: IndexMeta
-    checked: float = 0.0
 
     @property
     def state(self) -> tuple[str, int]:
@@ -83,41 +82,66 @@ class SearchEngine:
     index_dir: Path
     weights: Weights = DEFAULT_WEIGHTS
     recheck_seconds: float = 0.5
-    _local: threading.local = field(default_factory=threading.local, repr=False)
+    _free: list[_View] = field(default_factory=list, repr=False)
     _views: list[_View] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _shared: _Shared | None = field(default=None, repr=False)
+    _generation: str = field(default="", repr=False)
+    _checked: float = field(default=-math.inf, repr=False)
 
     def __post_init__(self) -> None:
-        self._view()  # a missing or outdated index is reported now, not at the first query
+        self._give_back(self._borrow())  # a missing or outdated index is reported now, not at the first query
 
-    # -- the searcher of this thread, kept fresh -------------------------------------
+    # -- searchers, lent to one thread at a time, kept fresh -------------------------------
 
-    def _view(self, force: bool = False) -> _View:
-        view: _View | None = getattr(self._local, "view", None)
+    def _borrow(self, force: bool = False) -> _View:
+        """A searcher of the live generation for this thread alone, until
+        :meth:`_give_back`: as many are open as threads search at once, however
+        many threads a server starts and ends (Whoosh readers are not made for
+        concurrent use)."""
         now = time.monotonic()
-        if view is not None and not force and now - view.checked < self.recheck_seconds:
-            return view
-        name = current_generation(self.index_dir).name
-        if view is None or view.generation != name:
-            ix, meta, generation = open_generation(self.index_dir)
-            fresh = _View(generation.name, ix, ix.searcher(), meta)
-            with self._lock:
-                if view is not None:
-                    self._views.remove(view)
-                    view.close()
-                self._views.append(fresh)
-            view = self._local.view = fresh
-        view.checked = now
+        if force or now - self._checked >= self.recheck_seconds:
+            self._generation = current_generation(self.index_dir).name
+            self._checked = now
+        with self._lock:
+            while self._free:
+                view = self._free.pop()
+                if view.generation == self._generation:
+                    return view
+                self._retire(view)
+        ix, meta, generation = open_generation(self.index_dir)
+        view = _View(generation.name, ix, ix.searcher(), meta)
+        with self._lock:
+            self._views.append(view)
+            self._generation = view.generation  # what was just read from disk is the latest word
         return view
 
+    def _give_back(self, view: _View) -> None:
+        with self._lock:
+            if view.generation == self._generation and view in self._views:
+                self._free.append(view)
+            else:
+                self._retire(view)
+
+    def _retire(self, view: _View) -> None:
+        """Close a view that no thread holds; call with the lock held."""
+        if view in self._views:
+            self._views.remove(view)
+            view.close()
+
     def _fresh(self, operation: Callable[[_View], T]) -> T:
-        """Run ``operation`` on this thread's view; if its generation vanished
+        """Run ``operation`` on a borrowed view; if its generation vanished
         meanwhile (two rebuilds within ``recheck_seconds``), reopen and run again."""
+        view = self._borrow()
         try:
-            return operation(self._view())
+            return operation(view)
         except (OSError, EmptyIndexError):
-            return operation(self._view(force=True))
+            with self._lock:
+                self._retire(view)
+            view = self._borrow(force=True)
+            return operation(view)
+        finally:
+            self._give_back(view)
 
     def _shared_for(self, view: _View) -> _Shared:
         shared = self._shared
@@ -154,7 +178,7 @@ class SearchEngine:
             for view in self._views:
                 view.close()
             self._views.clear()
-        self._local = threading.local()
+            self._free.clear()
 
     def __enter__(self) -> SearchEngine:
         return self

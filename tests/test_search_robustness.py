@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import random
 import re
 import threading
@@ -623,6 +624,45 @@ def test_search_after_two_quick_rebuilds(tmp_path):
     for query in ("الأمن", "الامم", "-الأمن"):
         assert_well_formed(engine.search(query), query)
     assert engine.complete("الأ")
+    engine.close()
+
+
+def test_a_thread_per_request_server_does_not_leak_open_searchers(tmp_path):
+    """``serve --debug`` runs each request in a thread of its own: 200 requests,
+    one after another, must not leave 200 searchers (and their files) open."""
+    corpus = write_corpus(tmp_path / "corpus")
+    build_index([corpus], tmp_path / "index")
+    engine = open_index(tmp_path / "index")
+
+    def request() -> None:
+        assert engine.search("الأمن")["total"] == 2
+        assert engine.document(engine.search("الأمن")["hits"][0]["id"])
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    for _ in range(3):  # warm: the first searcher and the shared arrays
+        thread = threading.Thread(target=request)
+        thread.start()
+        thread.join()
+    before = open_files()
+    for _ in range(200):
+        thread = threading.Thread(target=request)
+        thread.start()
+        thread.join()
+    assert open_files() <= before + 2
+    # Eight threads at once need at most eight, and they are reused afterwards.
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    during = open_files()
+    for _ in range(50):
+        thread = threading.Thread(target=request)
+        thread.start()
+        thread.join()
+    assert open_files() <= during
     engine.close()
 
 
