@@ -43,6 +43,8 @@ SUFFIX = ".arrays"
 # One entry of the position skip table per this many postings: the positions of
 # any posting are found by summing at most this many frequencies.
 SKIP = 64
+# Bytes of each term kept in a fixed-width array, searched by numpy.
+HEAD = 16
 _FOOTER_SIZE = np.dtype("<u8").itemsize
 
 
@@ -55,6 +57,7 @@ class FieldArrays:
     """One field of one segment. Docnums are the segment's own."""
 
     terms: np.ndarray  # uint8: the terms' UTF-8 bytes, sorted, one after another
+    heads: np.ndarray  # S16: each term's first 16 bytes, for a binary search in C
     term_starts: np.ndarray  # int64, terms + 1: where each term starts in ``terms``
     posting_starts: np.ndarray  # int64, terms + 1: each term's first posting
     docs: np.ndarray  # int32: each posting's document
@@ -66,16 +69,12 @@ class FieldArrays:
     def span(self, term: str) -> tuple[int, int]:
         """The range of the term's postings (empty if the segment lacks it)."""
         key = term.encode("utf-8")
-        lo, hi = 0, len(self.term_starts) - 1
+        head = key[:HEAD]
+        lo, hi = self.heads.searchsorted(head, "left"), self.heads.searchsorted(head, "right")
         starts, terms = self.term_starts, self.terms.data
-        while lo < hi:  # the first term >= key
-            mid = (lo + hi) // 2
-            if bytes(terms[starts[mid] : starts[mid + 1]]) < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < len(starts) - 1 and bytes(terms[starts[lo] : starts[lo + 1]]) == key:
-            return int(self.posting_starts[lo]), int(self.posting_starts[lo + 1])
+        for found in range(lo, hi):  # terms that begin alike: rarely more than one
+            if bytes(terms[starts[found] : starts[found + 1]]) == key:
+                return int(self.posting_starts[found]), int(self.posting_starts[found + 1])
         return 0, 0
 
     def position_starts(self, postings: np.ndarray) -> np.ndarray:
@@ -160,6 +159,7 @@ class SegmentArrays:
 def _field(arrays: dict[str, np.ndarray]) -> FieldArrays:
     return FieldArrays(
         arrays["terms"],
+        arrays["heads"],
         arrays["term_starts"],
         arrays["posting_starts"],
         arrays["docs"],
@@ -208,6 +208,7 @@ class ArraysWriter:
         np.cumsum(counts, out=posting_starts[1:])
         freq_array = np.asarray(freqs, dtype=np.int32)
         self._write(name, "terms", np.frombuffer(blob, dtype=np.uint8))
+        self._write(name, "heads", np.array([term[:HEAD] for term in terms], dtype=f"S{HEAD}"))
         self._write(name, "term_starts", term_starts)
         self._write(name, "posting_starts", posting_starts)
         self._write(name, "docs", np.asarray(docs, dtype=np.int32))

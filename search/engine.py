@@ -38,8 +38,9 @@ from .highlight import Matcher, Remembered, Verdict, highlight, snippet
 from .interpret import Interpretation, Interpreter, MatchTerms, keyword_filter
 from .query import Note, ParsedQuery, parse
 from .ranking import DEFAULT_WEIGHTS, Weights
+from .scored import Scored
 from .suggest import Chains, WordList, suggest
-from .vectors import Evaluator, IndexArrays, Scored, ranked
+from .vectors import Evaluator, IndexArrays, ranked
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -271,13 +272,13 @@ class SearchEngine:
 
         arrays = self._shared_for(view).arrays
         evaluator = Evaluator(arrays, searcher, self.weights)
-        keep = evaluator.evaluate(other_filter).mask if other_filter is not None else arrays.live
-        within = evaluator.evaluate(collection_filter).mask if collection_filter is not None else arrays.live
+        keep = evaluator.evaluate(other_filter) if other_filter is not None else None
+        within = evaluator.evaluate(collection_filter) if collection_filter is not None else None
         mode = "every" if meaning.every else "all"
         result = evaluator.evaluate(meaning.query)
-        if not (result.mask & keep & within).any() and meaning.fallback is not None:
+        if not result.within(keep).within(within).count() and meaning.fallback is not None:
             fallback = evaluator.evaluate(meaning.fallback)
-            if (fallback.mask & keep & within).any():
+            if fallback.within(keep).within(within).count():
                 mode, result = "any", fallback
                 meaning.notes.append(
                     Note(
@@ -285,12 +286,12 @@ class SearchEngine:
                         "لا توجد وثيقة فيها كل الكلمات، فهذه الوثائق التي فيها بعضها، مرتبةً من الأكثر تطابقًا.",
                     )
                 )
-        result.mask &= keep
-        facets = _facets(result.mask, arrays)  # before the collection filter: other collections stay on offer
-        result.mask &= within
+        result = result.within(keep)
+        facets = _facets(result.docs(), arrays)  # before the collection filter: other collections stay on offer
+        result = result.within(within)
         if rank and mode == "all" and meaning.bonus is not None:
             evaluator.rescore(result, meaning.bonus, self.weights.rescore_window)
-        return _Found(meaning, mode, result, facets, int(result.mask.sum()))
+        return _Found(meaning, mode, result, facets, result.count())
 
     def complete(self, prefix: str, limit: int = 10) -> list[str]:
         """``prefix`` with its last word completed by indexed words, as people
@@ -333,7 +334,7 @@ class SearchEngine:
             found = self._find(view, parse(text), rank=False)
         except BadQueryError:
             return None
-        return found.result.mask if found.has_all_words else None
+        return found.result.dense_mask() if found.has_all_words else None
 
     def document(self, doc_id: str, q: str | None = None) -> dict[str, Any]:
         """A document with its full original text; with ``q``, the text and title
@@ -442,9 +443,9 @@ def _check_page(page: object, per_page: object) -> None:
         )
 
 
-def _facets(mask: np.ndarray, arrays: IndexArrays) -> list[dict[str, Any]]:
-    """Documents per collection among those in ``mask``, most first."""
-    counts = np.bincount(arrays.codes[mask], minlength=len(arrays.collections))
+def _facets(docs: np.ndarray, arrays: IndexArrays) -> list[dict[str, Any]]:
+    """Documents per collection among ``docs``, most first."""
+    counts = np.bincount(arrays.codes[docs], minlength=len(arrays.collections))
     order = sorted(np.flatnonzero(counts), key=lambda c: (-counts[c], arrays.collections[c]))
     return [{"value": arrays.collections[c], "count": int(counts[c])} for c in order]
 

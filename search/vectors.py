@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,19 +26,12 @@ from whoosh.util.numeric import byte_to_length
 from indexer.arrays import FieldArrays, SegmentArrays, open_segment
 
 from .ranking import Weights
+from .scored import Scored, intersection, union
 
 # Positions are packed with their document number into one integer: docnum * 2**32 + position.
 _POSITION_BITS = 32
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-
-
-@dataclass
-class Scored:
-    """Which documents match, and their scores."""
-
-    mask: np.ndarray
-    score: np.ndarray
 
 
 class IndexArrays:
@@ -55,6 +47,7 @@ class IndexArrays:
                 self.live[offset : offset + leaf.doc_count_all()] = False
                 self.live[offset + np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
             self.segments.append((open_segment(storage_dir, leaf), offset))
+        self.live_count = int(np.count_nonzero(self.live))
         self.collections, self.codes = _codes(reader, "collection", self.size)
         ids, id_codes = _codes(reader, "id", self.size)
         order = np.argsort(np.array(ids, dtype=object)[id_codes], kind="stable")
@@ -159,7 +152,7 @@ def _codes(reader: IndexReader, fieldname: str, size: int) -> tuple[list[str], n
 
 
 class Evaluator:
-    """Evaluates a Whoosh query tree over all documents at once."""
+    """Evaluates a Whoosh query tree over the whole index."""
 
     def __init__(self, arrays: IndexArrays, searcher: Searcher, weights: Weights) -> None:
         self.arrays = arrays
@@ -175,19 +168,15 @@ class Evaluator:
         if isinstance(query, wq.Term):
             return self.term(query.fieldname, query.text, boost)
         if isinstance(query, wq.Or):
-            return self._combine([self.evaluate(q, boost) for q in query.subqueries], np.logical_or)
+            return union([self.evaluate(q, boost) for q in query.subqueries], self.size)
         if isinstance(query, wq.And):
-            return self._combine([self.evaluate(q, boost) for q in query.subqueries], np.logical_and)
+            return intersection([self.evaluate(q, boost) for q in query.subqueries], self.size)
         if isinstance(query, wq.AndNot):
-            positive = self.evaluate(query.a, boost)
-            negative = self.evaluate(query.b)
-            return Scored(positive.mask & ~negative.mask, positive.score)
+            return self.evaluate(query.a, boost).without(self.evaluate(query.b))
         if isinstance(query, wq.AndMaybe):  # the optional part only adds to the score
-            required = self.evaluate(query.a, boost)
-            bonus = self.evaluate(query.b, boost)
-            return Scored(required.mask, required.score + bonus.score * required.mask)
+            return self.evaluate(query.a, boost).plus(self.evaluate(query.b, boost))
         if isinstance(query, wq.Every):
-            return Scored(self.arrays.live.copy(), np.zeros(self.size))
+            return Scored.every(self.arrays.live)
         if isinstance(query, wq.Prefix):
             terms = [t.decode("utf-8") for t in self.reader.expand_prefix(query.fieldname, query.text)]
             return self.evaluate(wq.Or([wq.Term(query.fieldname, t) for t in terms]) if terms else wq.NullQuery)
@@ -199,7 +188,7 @@ class Evaluator:
             fieldname = groups[0][0].fieldname
             return self.sequence(fieldname, groups, query.slop, boost)
         if query is wq.NullQuery:
-            return Scored(np.zeros(self.size, dtype=bool), np.zeros(self.size))
+            return Scored.nothing(self.size)
         raise TypeError(f"cannot evaluate {type(query).__name__}")
 
     def rescore(self, result: Scored, bonus: wq.Query, window: int) -> None:
@@ -219,30 +208,30 @@ class Evaluator:
             extra = self.evaluate(bonus)
         finally:
             self._within = None
-        result.score[best] += extra.score[best]
+        result.add_at(best, extra.score_of(best))
 
-    def _positions(self, fieldname: str, texts: list[str]) -> np.ndarray:
-        """Every occurrence of any of the terms, as docnum * 2**32 + position, sorted;
-        while rescoring, in the documents being rescored only."""
-        if self._within is None:
+    def _positions(self, fieldname: str, texts: list[str], candidates: np.ndarray | None) -> np.ndarray:
+        """Every occurrence of any of the terms, as docnum * 2**32 + position,
+        sorted; in the ``candidates`` only when given, and while rescoring in
+        the documents being rescored only."""
+        within = self._within if self._within is not None else candidates
+        if within is None:
             return self.arrays.positions(fieldname, *texts)
-        found = [self.arrays.positions_in(fieldname, text, self._within) for text in texts]
+        found = [self.arrays.positions_in(fieldname, text, within) for text in texts]
         return np.unique(np.concatenate(found)) if found else _EMPTY_IDS
 
     def term(self, fieldname: str, text: str, boost: float) -> Scored:
         ids, frequencies = self.arrays.postings(fieldname, text)
-        mask = np.zeros(self.size, dtype=bool)
-        score = np.zeros(self.size)
-        if len(ids):
-            mask[ids] = True
-            score[ids] = boost * self._bm25(fieldname, ids, frequencies)
-        mask &= self.arrays.live
-        return Scored(mask, score)
+        live = self.arrays.live[ids]
+        if not live.all():
+            ids, frequencies = ids[live], frequencies[live]
+        return Scored.of(self.size, ids, boost * self._bm25(fieldname, ids, frequencies))
 
     def _bm25(self, fieldname: str, ids: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
+        """BM25 of live postings, with live documents only counted."""
         codes, average = self.arrays.lengths(fieldname)
-        documents = int(self.arrays.live.sum())
-        df = int(self.arrays.live[ids].sum())  # like ``documents``, live ones only
+        documents = self.arrays.live_count
+        df = len(ids)
         idf = np.log(1 + (documents - df + 0.5) / (df + 0.5))
         k1, b = self.weights.bm25_k1, self.weights.bm25_b
         norm = k1 * (1 - b + b * _BYTE_LENGTHS[codes[ids]] / average)
@@ -250,10 +239,13 @@ class Evaluator:
 
     def sequence(self, fieldname: str, groups: list[list[wq.Term]], slop: int, boost: float) -> Scored:
         """Documents where a term of each group follows one of the previous group
-        within ``slop`` positions (1: adjacent, a phrase); scored by its words."""
+        within ``slop`` positions (1: adjacent, a phrase); scored by its words.
+        Positions are read only in the documents that have a word of every group."""
+        words = intersection([self.evaluate(wq.Or(list(group)), boost) for group in groups], self.size)
+        candidates = None if words.dense else words.ids
         reach: np.ndarray | None = None
         for group in groups:
-            keys = self._positions(fieldname, sorted(t.text for t in group))
+            keys = self._positions(fieldname, sorted(t.text for t in group), candidates)
             if reach is not None:
                 # Keep the occurrences that come 1..slop positions after a reached one.
                 before = np.searchsorted(reach, keys, side="left") - 1
@@ -263,30 +255,17 @@ class Evaluator:
             reach = keys
             if not len(reach):
                 break
-        mask = np.zeros(self.size, dtype=bool)
-        if reach is not None and len(reach):
-            mask[reach >> _POSITION_BITS] = True
-        mask &= self.arrays.live
-        words = self._combine([self.evaluate(wq.Or(list(group)), boost) for group in groups], np.logical_and)
-        return Scored(mask, words.score * mask)
-
-    def _combine(self, parts: list[Scored], op: np.ufunc) -> Scored:
-        if not parts:
-            return Scored(np.zeros(self.size, dtype=bool), np.zeros(self.size))
-        mask = parts[0].mask.copy()
-        score = parts[0].score.copy()
-        for part in parts[1:]:
-            op(mask, part.mask, out=mask)
-            score += part.score
-        return Scored(mask, score)
+        found = np.unique(reach >> _POSITION_BITS) if reach is not None and len(reach) else _EMPTY_IDS
+        return words.within(Scored(self.size, found, np.zeros(len(found))))
 
 
 def ranked(result: Scored, arrays: IndexArrays, needed: int) -> list[tuple[float, int]]:
     """(score, docnum) of the ``needed`` best documents; equal scores in id order."""
-    matching = np.flatnonzero(result.mask)
+    matching, scores = result.docs(), result.scores()
     if len(matching) > needed:
         # Keep every document that ties with the last one kept, then order exactly.
-        cutoff = np.partition(-result.score[matching], needed - 1)[needed - 1]
-        matching = matching[-result.score[matching] <= cutoff]
-    order = np.lexsort((arrays.id_rank[matching], -result.score[matching]))[:needed]
-    return [(float(result.score[d]), int(d)) for d in matching[order]]
+        cutoff = np.partition(-scores, needed - 1)[needed - 1]
+        keep = -scores <= cutoff
+        matching, scores = matching[keep], scores[keep]
+    order = np.lexsort((arrays.id_rank[matching], -scores))[:needed]
+    return [(float(scores[i]), int(matching[i])) for i in order]
