@@ -25,13 +25,27 @@ from whoosh.util.numeric import byte_to_length
 
 from indexer.arrays import FieldArrays, SegmentArrays, open_segment
 
+from .matching import (
+    AndMaybePart,
+    AndNotPart,
+    EveryPart,
+    IntersectionPart,
+    NothingPart,
+    Part,
+    SequencePart,
+    TermPart,
+    UnionPart,
+)
 from .ranking import Weights
-from .scored import Scored, intersection, union
+from .scored import Scored
 
 # Positions are packed with their document number into one integer: docnum * 2**32 + position.
 _POSITION_BITS = 32
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+Span = tuple[FieldArrays, int, int, int]  # a segment's field, its offset, a term's postings start and stop
 
 
 class IndexArrays:
@@ -70,11 +84,12 @@ class IndexArrays:
 
     def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers and term frequencies of one term."""
-        ids: list[np.ndarray] = []
-        frequencies: list[np.ndarray] = []
-        for field, offset, start, stop in self._spans(fieldname, text):
-            ids.append(field.docs[start:stop].astype(np.int64) + offset)
-            frequencies.append(field.freqs[start:stop].astype(np.float64))
+        return self.postings_of(list(self.spans(fieldname, text)))
+
+    def postings_of(self, spans: list[Span]) -> tuple[np.ndarray, np.ndarray]:
+        """Document numbers and term frequencies of one term, from its :meth:`spans`."""
+        ids = [field.docs[start:stop].astype(np.int64) + offset for field, offset, start, stop in spans]
+        frequencies = [field.freqs[start:stop].astype(np.float64) for field, _, start, stop in spans]
         if not ids:
             return _EMPTY_IDS, _EMPTY_WEIGHTS
         return np.concatenate(ids), np.concatenate(frequencies)
@@ -85,7 +100,7 @@ class IndexArrays:
             return np.unique(np.concatenate([self.positions(fieldname, text) for text in texts]))
         keys = [
             _keys(*field.range_positions(start, stop), offset)
-            for field, offset, start, stop in self._spans(fieldname, texts[0])
+            for field, offset, start, stop in self.spans(fieldname, texts[0])
         ]
         # A term's postings are in document order, each one's positions ascending.
         return np.concatenate(keys) if keys else _EMPTY_IDS
@@ -94,18 +109,30 @@ class IndexArrays:
         """The term's occurrences (as :meth:`positions`) in these documents only
         (sorted docnums): the cost is the documents asked for, not the term's
         document frequency."""
-        keys: list[np.ndarray] = []
-        for field, offset, start, stop in self._spans(fieldname, text):
-            lo, hi = np.searchsorted(docnums, (offset + field.docs[start], offset + field.docs[stop - 1] + 1))
-            wanted = docnums[lo:hi] - offset
-            at = start + np.searchsorted(field.docs[start:stop], wanted)
-            found = at < stop
-            found[found] = field.docs[at[found]] == wanted[found]
-            if found.any():
-                keys.append(_keys(*field.some_positions(at[found]), offset))
+        keys = [
+            _keys(*field.some_positions(postings[found]), offset)
+            for field, offset, _, postings, found in self.locate(list(self.spans(fieldname, text)), docnums)
+            if found.any()
+        ]
         return np.concatenate(keys) if keys else _EMPTY_IDS
 
-    def _spans(self, fieldname: str, text: str) -> Iterator[tuple[FieldArrays, int, int, int]]:
+    def locate(
+        self, spans: list[Span], docnums: np.ndarray
+    ) -> Iterator[tuple[FieldArrays, int, int, np.ndarray, np.ndarray]]:
+        """Where these documents (sorted) are in a term's postings, by binary
+        search: per segment, its field, its offset, where its documents begin in
+        ``docnums``, and for each of them the posting it would be and whether it is."""
+        for field, offset, start, stop in spans:
+            lo, hi = np.searchsorted(docnums, (offset + field.docs[start], offset + field.docs[stop - 1] + 1))
+            if lo == hi:
+                continue
+            wanted = docnums[lo:hi] - offset
+            postings = start + np.searchsorted(field.docs[start:stop], wanted)
+            found = postings < stop
+            found[found] = field.docs[postings[found]] == wanted[found]
+            yield field, offset, int(lo), postings, found
+
+    def spans(self, fieldname: str, text: str) -> Iterator[Span]:
         """Each segment's range of the term's postings, where it has any."""
         for segment, offset in self.segments:
             field = segment.field(fieldname)
@@ -152,7 +179,8 @@ def _codes(reader: IndexReader, fieldname: str, size: int) -> tuple[list[str], n
 
 
 class Evaluator:
-    """Evaluates a Whoosh query tree over the whole index."""
+    """Evaluates a Whoosh query tree over the whole index, through the parts of
+    :mod:`search.matching`: each conjunction driven by its rarest part."""
 
     def __init__(self, arrays: IndexArrays, searcher: Searcher, weights: Weights) -> None:
         self.arrays = arrays
@@ -160,103 +188,90 @@ class Evaluator:
         self.reader = searcher.reader()
         self.weights = weights
         self.size = arrays.size
-        # While rescoring: the documents whose positions are read (sorted); None reads every document's.
-        self._within: np.ndarray | None = None
 
-    def evaluate(self, query: wq.Query, boost: float = 1.0) -> Scored:
+    def evaluate(self, query: wq.Query) -> Scored:
+        return self.plan(query).run()
+
+    def plan(self, query: wq.Query, boost: float = 1.0) -> Part:
+        """The parts that evaluate ``query``."""
         boost *= getattr(query, "boost", 1.0)
         if isinstance(query, wq.Term):
-            return self.term(query.fieldname, query.text, boost)
+            return TermPart(self.arrays, query.fieldname, query.text, boost, self._bm25)
         if isinstance(query, wq.Or):
-            return union([self.evaluate(q, boost) for q in query.subqueries], self.size)
+            return UnionPart([self.plan(q, boost) for q in query.subqueries], self.size)
         if isinstance(query, wq.And):
-            return intersection([self.evaluate(q, boost) for q in query.subqueries], self.size)
+            return IntersectionPart([self.plan(q, boost) for q in query.subqueries], self.size)
         if isinstance(query, wq.AndNot):
-            return self.evaluate(query.a, boost).without(self.evaluate(query.b))
-        if isinstance(query, wq.AndMaybe):  # the optional part only adds to the score
-            return self.evaluate(query.a, boost).plus(self.evaluate(query.b, boost))
+            return AndNotPart(self.plan(query.a, boost), self.plan(query.b))
+        if isinstance(query, wq.AndMaybe):
+            return AndMaybePart(self.plan(query.a, boost), self.plan(query.b, boost))
         if isinstance(query, wq.Every):
-            return Scored.every(self.arrays.live)
+            return EveryPart(self.arrays.live, self.arrays.live_count)
         if isinstance(query, wq.Prefix):
             terms = [t.decode("utf-8") for t in self.reader.expand_prefix(query.fieldname, query.text)]
-            return self.evaluate(wq.Or([wq.Term(query.fieldname, t) for t in terms]) if terms else wq.NullQuery)
+            return self.plan(wq.Or([wq.Term(query.fieldname, t) for t in terms]) if terms else wq.NullQuery)
         if isinstance(query, wq.Phrase):
             groups = [[wq.Term(query.fieldname, w)] for w in query.words]
-            return self.sequence(query.fieldname, groups, 1, boost)
+            return self._sequence(query.fieldname, groups, 1, boost)
         if isinstance(query, wq.Sequence):
             groups = [list(q.subqueries) if isinstance(q, wq.Or) else [q] for q in query.subqueries]
-            fieldname = groups[0][0].fieldname
-            return self.sequence(fieldname, groups, query.slop, boost)
+            return self._sequence(groups[0][0].fieldname, groups, query.slop, boost)
         if query is wq.NullQuery:
-            return Scored.nothing(self.size)
+            return NothingPart(self.size)
         raise TypeError(f"cannot evaluate {type(query).__name__}")
 
     def rescore(self, result: Scored, bonus: wq.Query, window: int) -> None:
         """The second phase of ranking: ``bonus`` (words standing close together)
         is added to the scores of the ``window`` best documents of ``result`` only.
 
-        Positions are read for those documents alone, not for every document that
-        has the words: the cost of a query stops growing with the corpus. A
-        document outside the window has a lower score than every document in it,
-        and the bonus only adds, so the order is one total order for every page.
+        The bonus is probed with those documents alone, its positions read there
+        only: the cost of a query stops growing with the corpus. A document
+        outside the window has a lower score than every document in it, and the
+        bonus only adds, so the order is one total order for every page.
         """
         best = np.sort(np.array([docnum for _, docnum in ranked(result, self.arrays, window)], dtype=np.int64))
-        if len(best) < 1:
-            return
-        self._within = best
-        try:
-            extra = self.evaluate(bonus)
-        finally:
-            self._within = None
-        result.add_at(best, extra.score_of(best))
+        if len(best):
+            _, extra = self.plan(bonus).probe(best)
+            result.add_at(best, extra)
 
-    def _positions(self, fieldname: str, texts: list[str], candidates: np.ndarray | None) -> np.ndarray:
-        """Every occurrence of any of the terms, as docnum * 2**32 + position,
-        sorted; in the ``candidates`` only when given, and while rescoring in
-        the documents being rescored only."""
-        within = self._within if self._within is not None else candidates
-        if within is None:
-            return self.arrays.positions(fieldname, *texts)
-        found = [self.arrays.positions_in(fieldname, text, within) for text in texts]
-        return np.unique(np.concatenate(found)) if found else _EMPTY_IDS
-
-    def term(self, fieldname: str, text: str, boost: float) -> Scored:
-        ids, frequencies = self.arrays.postings(fieldname, text)
-        live = self.arrays.live[ids]
-        if not live.all():
-            ids, frequencies = ids[live], frequencies[live]
-        return Scored.of(self.size, ids, boost * self._bm25(fieldname, ids, frequencies))
-
-    def _bm25(self, fieldname: str, ids: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
-        """BM25 of live postings, with live documents only counted."""
+    def _bm25(self, fieldname: str, ids: np.ndarray, frequencies: np.ndarray, df: int) -> np.ndarray:
+        """BM25 of live postings; ``df`` and the document count are of live documents."""
         codes, average = self.arrays.lengths(fieldname)
         documents = self.arrays.live_count
-        df = len(ids)
         idf = np.log(1 + (documents - df + 0.5) / (df + 0.5))
         k1, b = self.weights.bm25_k1, self.weights.bm25_b
         norm = k1 * (1 - b + b * _BYTE_LENGTHS[codes[ids]] / average)
         return idf * frequencies * (k1 + 1) / (frequencies + norm)
 
-    def sequence(self, fieldname: str, groups: list[list[wq.Term]], slop: int, boost: float) -> Scored:
+    def _sequence(self, fieldname: str, groups: list[list[wq.Term]], slop: int, boost: float) -> Part:
         """Documents where a term of each group follows one of the previous group
-        within ``slop`` positions (1: adjacent, a phrase); scored by its words.
-        Positions are read only in the documents that have a word of every group."""
-        words = intersection([self.evaluate(wq.Or(list(group)), boost) for group in groups], self.size)
-        candidates = None if words.dense else words.ids
-        reach: np.ndarray | None = None
-        for group in groups:
-            keys = self._positions(fieldname, sorted(t.text for t in group), candidates)
-            if reach is not None:
-                # Keep the occurrences that come 1..slop positions after a reached one.
-                before = np.searchsorted(reach, keys, side="left") - 1
-                ok = before >= 0
-                ok[ok] = keys[ok] - reach[before[ok]] <= slop
-                keys = keys[ok]
-            reach = keys
-            if not len(reach):
-                break
-        found = np.unique(reach >> _POSITION_BITS) if reach is not None and len(reach) else _EMPTY_IDS
-        return words.within(Scored(self.size, found, np.zeros(len(found))))
+        within ``slop`` positions (1: adjacent, a phrase); scored by its words."""
+        words = IntersectionPart([self.plan(wq.Or(list(group)), boost) for group in groups], self.size)
+        texts = [sorted(t.text for t in group) for group in groups]
+
+        def follow(candidates: np.ndarray | None) -> np.ndarray:
+            reach: np.ndarray | None = None
+            for group in texts:
+                if candidates is None:
+                    keys = self.arrays.positions(fieldname, *group)
+                else:
+                    found = [self.arrays.positions_in(fieldname, text, candidates) for text in group]
+                    keys = np.unique(np.concatenate(found)) if len(found) > 1 else found[0]
+                if reach is not None:
+                    # Keep the occurrences that come 1..slop positions after a reached one.
+                    before = np.searchsorted(reach, keys, side="left") - 1
+                    ok = before >= 0
+                    ok[ok] = keys[ok] - reach[before[ok]] <= slop
+                    keys = keys[ok]
+                reach = keys
+                if not len(reach):
+                    break
+            if reach is None or not len(reach):
+                return _EMPTY_IDS
+            docs = np.unique(reach >> _POSITION_BITS)
+            return docs[self.arrays.live[docs]]
+
+        return SequencePart(words, follow)
 
 
 def ranked(result: Scored, arrays: IndexArrays, needed: int) -> list[tuple[float, int]]:
