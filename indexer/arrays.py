@@ -66,6 +66,16 @@ class FieldArrays:
     skips: np.ndarray | None  # int64: positions before posting k * SKIP
     lengths: np.ndarray | None  # uint8: each document's length, in Whoosh's byte code
 
+    def term(self, index: int) -> str:
+        """The text of the term at ``index`` in sorted order."""
+        return bytes(self.terms.data[self.term_starts[index] : self.term_starts[index + 1]]).decode("utf-8")
+
+    def term_of_docs(self, size: int) -> np.ndarray:
+        """For a field with one term per document (an id), each document's term index (-1: none)."""
+        terms = np.full(size, -1, dtype=np.int32)
+        terms[self.docs] = np.repeat(np.arange(len(self.term_starts) - 1, dtype=np.int32), np.diff(self.posting_starts))
+        return terms
+
     def span(self, term: str) -> tuple[int, int]:
         """The range of the term's postings (empty if the segment lacks it)."""
         key = term.encode("utf-8")

@@ -62,12 +62,10 @@ class IndexArrays:
                 self.live[offset + np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
             self.segments.append((open_segment(storage_dir, leaf), offset))
         self.live_count = int(np.count_nonzero(self.live))
-        self.collections, self.codes = _codes(reader, "collection", self.size)
-        ids, id_codes = _codes(reader, "id", self.size)
-        order = np.argsort(np.array(ids, dtype=object)[id_codes], kind="stable")
-        self.id_rank = np.empty(self.size, dtype=np.int64)
-        self.id_rank[order] = np.arange(self.size)
+        self.offsets = np.array([offset for _, offset in self.segments], dtype=np.int64)
+        self.collections, self.codes = self._values("collection")
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
+        self._id_terms: dict[int, np.ndarray] = {}
         self._lock = threading.Lock()
 
     def lengths(self, fieldname: str) -> tuple[np.ndarray, float]:
@@ -81,6 +79,51 @@ class IndexArrays:
             with self._lock:
                 found = self._lengths.setdefault(fieldname, (codes, average))
         return found
+
+    def _values(self, fieldname: str) -> tuple[list[str], np.ndarray]:
+        """The distinct values of a keyword field (a collection), and each
+        document's value as an index into them (0: none), from its postings."""
+        values = [""]
+        index = {"": 0}
+        codes = np.zeros(self.size, dtype=np.int32)
+        for segment, offset in self.segments:
+            field = segment.field(fieldname)
+            for term in range(len(field.term_starts) - 1 if field is not None else 0):
+                value = field.term(term)  # type: ignore[union-attr]
+                code = index.setdefault(value, len(values))
+                if code == len(values):
+                    values.append(value)
+                start, stop = field.posting_starts[term], field.posting_starts[term + 1]  # type: ignore[union-attr]
+                codes[offset + field.docs[start:stop]] = code  # type: ignore[union-attr]
+        return values, codes
+
+    def ids_of(self, docnums: np.ndarray) -> list[str]:
+        """The ids of these documents, read from the id field's terms."""
+        segments = np.searchsorted(self.offsets, docnums, side="right") - 1
+        found = []
+        for docnum, number in zip(docnums.tolist(), segments.tolist(), strict=True):
+            segment, offset = self.segments[number]
+            field = segment.field("id")
+            terms = self._id_terms.get(number)
+            if terms is None:
+                terms = self._id_terms[number] = field.term_of_docs(segment.size)  # type: ignore[union-attr]
+            found.append(field.term(int(terms[docnum - offset])))  # type: ignore[union-attr]
+        return found
+
+    def first_by_id(self, docnums: np.ndarray, count: int) -> np.ndarray:
+        """The ``count`` of these documents whose ids come first: each segment's
+        id postings list its documents in id order, so no id is read but theirs."""
+        member = np.zeros(self.size, dtype=bool)
+        member[docnums] = True
+        picked = []
+        for segment, offset in self.segments:
+            field = segment.field("id")
+            if field is not None:
+                order = field.docs.astype(np.int64) + offset
+                picked.append(order[member[order]][:count])
+        chosen = np.concatenate(picked) if picked else _EMPTY_IDS
+        ids = self.ids_of(chosen)
+        return chosen[sorted(range(len(chosen)), key=lambda i: (ids[i], chosen[i]))[:count]]
 
     def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers and term frequencies of one term."""
@@ -156,26 +199,6 @@ def _length_codes(segment: SegmentArrays, fieldname: str) -> np.ndarray:
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
 _NO_CODES = np.zeros(0, dtype=np.uint8)
-
-
-def _codes(reader: IndexReader, fieldname: str, size: int) -> tuple[list[str], np.ndarray]:
-    """The distinct values of a sortable keyword field, and each document's value as an index into them."""
-    values: list[str] = [""]
-    codes = np.zeros(size, dtype=np.int64)
-    if not reader.has_column(fieldname):
-        return values, codes
-    index: dict[str, int] = {"": 0}
-    column = reader.column_reader(fieldname)
-    for docnum in range(size):
-        value = column[docnum]
-        if isinstance(value, bytes):
-            value = value.decode("utf-8")
-        code = index.get(value)
-        if code is None:
-            code = index[value] = len(values)
-            values.append(value)
-        codes[docnum] = code
-    return values, codes
 
 
 class Evaluator:
@@ -278,9 +301,16 @@ def ranked(result: Scored, arrays: IndexArrays, needed: int) -> list[tuple[float
     """(score, docnum) of the ``needed`` best documents; equal scores in id order."""
     matching, scores = result.docs(), result.scores()
     if len(matching) > needed:
-        # Keep every document that ties with the last one kept, then order exactly.
+        # The documents above the last score kept, and of those that tie with
+        # it the ones whose ids come first.
         cutoff = np.partition(-scores, needed - 1)[needed - 1]
-        keep = -scores <= cutoff
-        matching, scores = matching[keep], scores[keep]
-    order = np.lexsort((arrays.id_rank[matching], -scores))[:needed]
+        better = -scores < cutoff
+        tied = matching[-scores == cutoff]
+        wanted = needed - int(np.count_nonzero(better))
+        if len(tied) > wanted:
+            tied = arrays.first_by_id(tied, wanted)
+        matching = np.concatenate((matching[better], tied))
+        scores = np.concatenate((scores[better], np.full(len(tied), -cutoff)))
+    ids = arrays.ids_of(matching)
+    order = sorted(range(len(matching)), key=lambda i: (-scores[i], ids[i], matching[i]))[:needed]
     return [(float(scores[i]), int(matching[i])) for i in order]

@@ -14,7 +14,8 @@ from whoosh.util.numeric import byte_to_length
 from conftest import write_jsonl
 from indexer import Settings, arrays, build_index, update_index
 from indexer.storage import current_generation, open_generation
-from search.vectors import IndexArrays
+from search.scored import Scored
+from search.vectors import IndexArrays, ranked
 
 # The last three begin with the same 16 bytes: the term lookup must tell them apart.
 WORDS = "قال رسول الله صلى عليه وسلم الصلاة الزكاة الصيام الحج الجهاد العلم والاستراتيجيات والاستراتيجية والاستراتيجي".split()
@@ -139,3 +140,19 @@ def test_a_segment_without_its_file_is_derived_in_memory_with_the_same_answers(i
     for text in ("الله", "رسول", "العلم"):
         assert [a.tolist() for a in bare.postings("text", text)] == [a.tolist() for a in mapped.postings("text", text)]
         assert bare.positions("text", text).tolist() == mapped.positions("text", text).tolist()
+
+
+@pytest.mark.parametrize("needed", [1, 10, 100, 2000])
+@pytest.mark.parametrize("distinct", [1, 3, 1000])
+def test_ranking_orders_ties_by_id_like_a_plain_sort(index, reader, needed, distinct):
+    """Scores with few distinct values (every document ties when there is one):
+    the best ``needed`` are the plain sort by score, then id."""
+    mapped = IndexArrays(reader, current_generation(index))
+    rng = np.random.default_rng(distinct)
+    docs = np.flatnonzero(mapped.live)
+    docs = np.sort(rng.choice(docs, size=len(docs) * 2 // 3, replace=False))
+    scores = rng.integers(0, distinct, size=len(docs)).astype(np.float64)
+    ids = {docnum: fields["id"] for docnum, fields in reader.iter_docs()}
+    expected = sorted(zip(docs.tolist(), scores.tolist(), strict=True), key=lambda d: (-d[1], ids[d[0]]))[:needed]
+    got = ranked(Scored(mapped.size, docs, scores), mapped, needed)
+    assert [(docnum, score) for score, docnum in got] == expected
