@@ -14,7 +14,7 @@ shared by all threads; postings are read through the calling thread's reader.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from whoosh.util.numeric import byte_to_length
 
 from indexer.arrays import FieldArrays, SegmentArrays, open_segment
 
+from . import spans
 from .matching import (
     AndMaybePart,
     AndNotPart,
@@ -38,9 +39,6 @@ from .matching import (
 )
 from .ranking import Weights
 from .scored import Scored
-
-# Positions are packed with their document number into one integer: docnum * 2**32 + position.
-_POSITION_BITS = 32
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
@@ -186,7 +184,7 @@ class IndexArrays:
 
 
 def _keys(docs: np.ndarray, positions: np.ndarray, offset: int) -> np.ndarray:
-    return ((docs.astype(np.int64) + offset) << _POSITION_BITS) + positions
+    return ((docs.astype(np.int64) + offset) << spans.POSITION_BITS) + positions
 
 
 def _length_codes(segment: SegmentArrays, fieldname: str) -> np.ndarray:
@@ -232,13 +230,18 @@ class Evaluator:
             return EveryPart(self.arrays.live, self.arrays.live_count)
         if isinstance(query, wq.Prefix):
             terms = [t.decode("utf-8") for t in self.reader.expand_prefix(query.fieldname, query.text)]
-            return self.plan(wq.Or([wq.Term(query.fieldname, t) for t in terms]) if terms else wq.NullQuery)
+            return self.plan(wq.Or([wq.Term(query.fieldname, t) for t in terms]) if terms else wq.NullQuery, boost)
         if isinstance(query, wq.Phrase):
             groups = [[wq.Term(query.fieldname, w)] for w in query.words]
-            return self._sequence(query.fieldname, groups, 1, boost)
+            return self._sequence(query.fieldname, groups, boost, lambda words: spans.phrase(words, query.slop))
         if isinstance(query, wq.Sequence):
             groups = [list(q.subqueries) if isinstance(q, wq.Or) else [q] for q in query.subqueries]
-            return self._sequence(groups[0][0].fieldname, groups, query.slop, boost)
+            return self._sequence(
+                groups[0][0].fieldname,
+                groups,
+                boost,
+                lambda words: spans.sequence(words, query.slop, query.ordered),
+            )
         if query is wq.NullQuery:
             return NothingPart(self.size)
         raise TypeError(f"cannot evaluate {type(query).__name__}")
@@ -266,32 +269,31 @@ class Evaluator:
         norm = k1 * (1 - b + b * _BYTE_LENGTHS[codes[ids]] / average)
         return idf * frequencies * (k1 + 1) / (frequencies + norm)
 
-    def _sequence(self, fieldname: str, groups: list[list[wq.Term]], slop: int, boost: float) -> Part:
-        """Documents where a term of each group follows one of the previous group
-        within ``slop`` positions (1: adjacent, a phrase); scored by its words."""
+    def _sequence(
+        self,
+        fieldname: str,
+        groups: list[list[wq.Term]],
+        boost: float,
+        combine: Callable[[list[spans.Spans]], spans.Spans],
+    ) -> Part:
+        """Documents where the groups' words stand as ``combine`` wants them
+        (:mod:`search.spans`); scored by their words. Positions are read in the
+        documents that have a word of every group only."""
         words = IntersectionPart([self.plan(wq.Or(list(group)), boost) for group in groups], self.size)
         texts = [sorted(t.text for t in group) for group in groups]
 
         def follow(candidates: np.ndarray | None) -> np.ndarray:
-            reach: np.ndarray | None = None
+            found = []
             for group in texts:
                 if candidates is None:
                     keys = self.arrays.positions(fieldname, *group)
                 else:
-                    found = [self.arrays.positions_in(fieldname, text, candidates) for text in group]
-                    keys = np.unique(np.concatenate(found)) if len(found) > 1 else found[0]
-                if reach is not None:
-                    # Keep the occurrences that come 1..slop positions after a reached one.
-                    before = np.searchsorted(reach, keys, side="left") - 1
-                    ok = before >= 0
-                    ok[ok] = keys[ok] - reach[before[ok]] <= slop
-                    keys = keys[ok]
-                reach = keys
-                if not len(reach):
-                    break
-            if reach is None or not len(reach):
-                return _EMPTY_IDS
-            docs = np.unique(reach >> _POSITION_BITS)
+                    each = [self.arrays.positions_in(fieldname, text, candidates) for text in group]
+                    keys = np.unique(np.concatenate(each)) if len(each) > 1 else each[0]
+                if not len(keys):
+                    return _EMPTY_IDS
+                found.append(spans.Spans.of(keys))
+            docs = combine(found).docs()
             return docs[self.arrays.live[docs]]
 
         return SequencePart(words, follow)

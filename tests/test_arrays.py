@@ -126,7 +126,17 @@ def test_bulk_written_arrays_equal_the_ones_derived_from_the_segment(index, read
         assert sorted(written.fields) == sorted(derived.fields)
         for name, field in written.fields.items():
             other = derived.fields[name]
-            for kind in ("terms", "heads", "term_starts", "posting_starts", "docs", "freqs", "positions", "skips", "lengths"):
+            for kind in (
+                "terms",
+                "heads",
+                "term_starts",
+                "posting_starts",
+                "docs",
+                "freqs",
+                "positions",
+                "skips",
+                "lengths",
+            ):
                 mine, theirs = getattr(field, kind), getattr(other, kind)
                 assert (mine is None) == (theirs is None), (name, kind)
                 if mine is not None:
