@@ -24,7 +24,7 @@ class Settings:
         "ARABIC_SEARCH_PROCS",
         "indexing processes; 0 picks one for small inputs and every core for large ones",
     )
-    limitmb: int = _setting(256, "ARABIC_SEARCH_LIMITMB", "memory per indexing process, in MB")
+    limitmb: int = _setting(384, "ARABIC_SEARCH_LIMITMB", "memory per indexing process, in MB")
     stemmer: str = _setting(DEFAULT_STRATEGY, "ARABIC_SEARCH_STEMMER", f"stemming strategy: {', '.join(STRATEGIES)}")
     host: str = _setting("127.0.0.1", "ARABIC_SEARCH_HOST", "address the web server listens on")
     port: int = _setting(5000, "ARABIC_SEARCH_PORT", "port the web server listens on")

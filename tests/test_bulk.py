@@ -3,6 +3,7 @@ process or several, in one segment or many."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -14,7 +15,7 @@ from whoosh import index as whoosh_index
 
 from conftest import ROOT, write_corpus
 from indexer import Settings, build_index
-from indexer.bulk import BulkWriter, SegmentBuilder
+from indexer.bulk import BulkWriter, SegmentBuilder, _Segments
 from indexer.report import IngestReport
 from indexer.schema import build_schema, document_fields
 from indexer.sources import iter_documents
@@ -175,3 +176,25 @@ except RuntimeError as error:
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "failed: an indexing process failed: ValueError: the analysis broke" in result.stdout
+
+
+def test_a_worker_keeps_no_finished_segment_in_memory(sources, tmp_path):
+    """Indexing workers run with the cycle collector off; Whoosh's writers hold
+    reference cycles. Each finished segment's builder, with every posting it
+    gathered, must be gone before the next one fills: the build's memory stays
+    that of one segment however many it writes."""
+    target = tmp_path / "bulk"
+    target.mkdir()
+    whoosh_index.create_in(str(target), build_schema("union")).close()
+    gc.collect()
+    gc.disable()
+    try:
+        series = _Segments(whoosh_index.open_dir(str(target)), limitmb=0)  # a segment after every document
+        for doc in iter_documents(sources, IngestReport()):
+            series.add(document_fields(doc))
+        segments, _ = series.finish()
+        alive = [o for o in gc.get_objects() if isinstance(o, SegmentBuilder)]
+    finally:
+        gc.enable()
+    assert len(segments) == len(EXTRA) + 6
+    assert alive == []
