@@ -161,10 +161,10 @@ class SegmentBuilder:
                 gathered.lengths = bytes(length_to_byte(codes.get(d, 0)) for d in range(self.docnum))
             fields.append(gathered)
         writer.close()
+        # Never a compound file: Whoosh copies each file of a compound segment
+        # into memory whenever a reader opens it (the whole postings of the
+        # segment, in every process that searches); separate files are read in place.
         self.segment.set_doc_count(self.docnum)
-        if self.segment.should_assemble():
-            self.segment.create_compound_file(self.storage)
-            self.segment.compound = True
         self._write_arrays(fields)
         return self.segment
 

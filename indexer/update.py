@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.index import FileIndex
+from whoosh.searching import Searcher
 
 from . import arrays
 from .documents import Document
@@ -105,22 +106,29 @@ def _apply(
     """Add, re-index and (with ``prune``) delete documents in ``ix``, keeping
     ``vocabulary`` in step, and commit if anything changed."""
     with ix.searcher() as searcher:
-        known = {f["id"]: f.get("content_hash") for f in searcher.all_stored_fields()}
+
+        def stored_hash(doc_id: str) -> str | None:
+            """The content hash of the live document with this id (None: there is
+            none), found through the id's postings: an update reads the documents
+            it is given, not the whole index."""
+            docnum = searcher.document_number(id=doc_id)
+            return None if docnum is None else searcher.stored_fields(docnum).get("content_hash", "")
 
         def forget(doc_id: str) -> None:
             old = searcher.document(id=doc_id) or {}
             vocabulary.add(old.get("title", ""), times=-1)
             vocabulary.add(old.get("text", ""), times=-1)
 
-        writer = ix.writer(limitmb=settings.limitmb)
+        writer = ix.writer(limitmb=settings.limitmb, compound=False)  # as the bulk writer's: see indexer/bulk.py
         try:
             seen: set[str] = set()
             for doc in documents:
                 seen.add(doc.id)
-                if doc.id in known and known[doc.id] == doc.content_hash():
+                old_hash = stored_hash(doc.id)
+                if old_hash == doc.content_hash():
                     stats.unchanged += 1
                     continue
-                if doc.id in known:
+                if old_hash is not None:
                     forget(doc.id)
                     writer.update_document(**document_fields(doc))
                     stats.changed += 1
@@ -130,7 +138,7 @@ def _apply(
                 vocabulary.add(doc.title)
                 vocabulary.add(doc.text)
             if prune:
-                for doc_id in sorted(known.keys() - seen):
+                for doc_id in sorted(_live_ids(searcher) - seen):
                     forget(doc_id)
                     writer.delete_by_term("id", doc_id)
                     stats.deleted += 1
@@ -141,3 +149,11 @@ def _apply(
         except BaseException:
             writer.cancel()
             raise
+
+
+def _live_ids(searcher: Searcher) -> set[str]:
+    """The ids of the live documents, from the id column."""
+    reader = searcher.reader()
+    column = reader.column_reader("id")
+    ids = (column[docnum] for docnum in reader.all_doc_ids())
+    return {value.decode("utf-8") if isinstance(value, bytes) else value for value in ids}

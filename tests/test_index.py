@@ -250,13 +250,13 @@ def test_update_shares_the_unchanged_segments_with_the_live_generation(tmp_path,
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     build_index([data], index_dir)
     before = current_generation(index_dir)
-    segments = {p.name: p.stat().st_ino for p in before.glob("MAIN_*.seg")}
+    segments = {p.name: p.stat().st_ino for p in before.glob("MAIN_*")}
     rows.append({"id": "new", "text": "نص جديد عن الرمان"})
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     assert update_index([data], index_dir).added == 1
     after = current_generation(index_dir)
     assert after != before
-    shared = {p.name: p.stat().st_ino for p in after.glob("MAIN_*.seg") if p.name in segments}
+    shared = {p.name: p.stat().st_ino for p in after.glob("MAIN_*") if p.name in segments}
     assert shared and shared == {name: segments[name] for name in shared}
     assert search_ids(index_dir, "الرمان") == ["new"]
     assert len(search_ids(index_dir, "الزيتون")) == 2000
