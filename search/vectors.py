@@ -2,13 +2,13 @@
 
 Whoosh walks postings one document at a time in Python: a query on a word found
 in 26,000 of 30,000 hadith took half a second to score and as long again to
-count, and the phrase "رسول الله" a second. Here each term's postings (and, for
-phrases, its positions) are read a block at a time into arrays and cached; a
-query is evaluated as boolean masks and score vectors over all documents, and
+count, and the phrase "رسول الله" a second. Here each term's postings and
+positions are slices of the segments' memory-mapped arrays (indexer/arrays.py);
+a query is planned as parts that are run or probed (search/matching.py), and
 counting, facets and the top hits fall out of array operations.
 
 The arrays belong to one state of the index (generation and commit) and are
-shared by all threads; postings are read through the calling thread's reader.
+shared by all threads; nothing here reads Whoosh's files but through its public API.
 """
 
 from __future__ import annotations
@@ -102,23 +102,29 @@ class IndexArrays:
         for docnum, number in zip(docnums.tolist(), segments.tolist(), strict=True):
             segment, offset = self.segments[number]
             field = segment.field("id")
-            terms = self._id_terms.get(number)
-            if terms is None:
-                terms = self._id_terms[number] = field.term_of_docs(segment.size)  # type: ignore[union-attr]
-            found.append(field.term(int(terms[docnum - offset])))  # type: ignore[union-attr]
+            found.append(field.term(int(self._id_ranks(number)[docnum - offset])))  # type: ignore[union-attr]
         return found
 
+    def _id_ranks(self, number: int) -> np.ndarray:
+        """Each document of segment ``number``: its id's place among the
+        segment's ids (the id field's terms are sorted)."""
+        ranks = self._id_terms.get(number)
+        if ranks is None:
+            segment, _ = self.segments[number]
+            ranks = segment.field("id").term_of_docs(segment.size)  # type: ignore[union-attr]
+            with self._lock:
+                ranks = self._id_terms.setdefault(number, ranks)
+        return ranks
+
     def first_by_id(self, docnums: np.ndarray, count: int) -> np.ndarray:
-        """The ``count`` of these documents whose ids come first: each segment's
-        id postings list its documents in id order, so no id is read but theirs."""
-        member = np.zeros(self.size, dtype=bool)
-        member[docnums] = True
+        """The ``count`` of these documents (sorted) whose ids come first: the
+        first ``count`` of each segment by its id order, then those few by id."""
+        segments = np.searchsorted(self.offsets, docnums, side="right") - 1
         picked = []
-        for segment, offset in self.segments:
-            field = segment.field("id")
-            if field is not None:
-                order = field.docs.astype(np.int64) + offset
-                picked.append(order[member[order]][:count])
+        for number in np.unique(segments).tolist():
+            docs = docnums[segments == number]
+            ranks = self._id_ranks(number)[docs - self.segments[number][1]]
+            picked.append(docs[np.argsort(ranks, kind="stable")[:count]])
         chosen = np.concatenate(picked) if picked else _EMPTY_IDS
         ids = self.ids_of(chosen)
         return chosen[sorted(range(len(chosen)), key=lambda i: (ids[i], chosen[i]))[:count]]
