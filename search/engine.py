@@ -1,10 +1,11 @@
 """The searcher: opens an index, answers queries with ranked, highlighted hits,
 and follows the index on disk as it is rebuilt or updated.
 
-One :class:`SearchEngine` is shared by every thread of a server. Each thread
-reads through its own Whoosh searcher (Whoosh readers are not made for
-concurrent use), and checks at most every ``recheck_seconds`` whether a build
-or an update swapped in a new generation; then it reopens. (A generation never
+One :class:`SearchEngine` is shared by every thread of a server. Each search
+borrows a Whoosh searcher that no other thread holds (Whoosh readers are not
+made for concurrent use) from a pool as large as the threads searching at once,
+and at most every ``recheck_seconds`` the engine checks whether a build or an
+update swapped in a new generation; then searchers of the new one are opened. (A generation never
 changes once live: Whoosh's ``refresh`` kept the old copy of a re-indexed
 document beside the new one.)
 """
