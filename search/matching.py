@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 # Probe a part with k documents when k * PROBE_RATIO is below its postings; else run it.
 PROBE_RATIO = 8
 
-_NO_IDS = np.zeros(0, dtype=np.int64)
-
 
 class Part:
     """One node of a query tree."""
@@ -230,8 +228,8 @@ class NothingPart(Part):
 
 
 class SequencePart(Part):
-    """Its words in order, each within ``slop`` positions of the one before (a
-    phrase: 1); scored by its words. ``follow(docs)`` tells which of these
+    """Its words standing near each other as a phrase or sequence wants them
+    (:mod:`search.spans`); scored by its words. ``follow(docs)`` tells which of these
     documents (sorted; None: any) hold the sequence, reading positions there only."""
 
     def __init__(self, words: Part, follow: Callable[[np.ndarray | None], np.ndarray]) -> None:

@@ -641,15 +641,15 @@ def test_a_thread_per_request_server_does_not_leak_open_searchers(tmp_path):
     def open_files() -> int:
         return len(os.listdir("/proc/self/fd"))
 
-    for _ in range(3):  # warm: the first searcher and the shared arrays
-        thread = threading.Thread(target=request)
-        thread.start()
-        thread.join()
+    def one_at_a_time(count: int) -> None:
+        for _ in range(count):
+            thread = threading.Thread(target=request)
+            thread.start()
+            thread.join()
+
+    one_at_a_time(3)  # warm: the first searcher and the shared arrays
     before = open_files()
-    for _ in range(200):
-        thread = threading.Thread(target=request)
-        thread.start()
-        thread.join()
+    one_at_a_time(200)
     assert open_files() <= before + 2
     # Eight threads at once need at most eight, and they are reused afterwards.
     threads = [threading.Thread(target=request) for _ in range(8)]
@@ -658,10 +658,7 @@ def test_a_thread_per_request_server_does_not_leak_open_searchers(tmp_path):
     for thread in threads:
         thread.join()
     during = open_files()
-    for _ in range(50):
-        thread = threading.Thread(target=request)
-        thread.start()
-        thread.join()
+    one_at_a_time(50)
     assert open_files() <= during
     engine.close()
 
