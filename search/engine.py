@@ -37,7 +37,7 @@ from indexer.vocabulary import Vocabulary
 from .complete import Typing, being_typed, complete, completes_words, field_candidates
 from .highlight import Matcher, Remembered, Verdict, highlight, snippet
 from .interpret import Interpretation, Interpreter, MatchTerms, keyword_filter
-from .query import Note, ParsedQuery, parse
+from .query import Note, ParsedQuery, check_text, parse
 from .ranking import DEFAULT_WEIGHTS, Weights
 from .scored import Scored
 from .suggest import Chains, WordList, suggest
@@ -304,6 +304,7 @@ class SearchEngine:
                 f"limit must be a whole number from 1 to {MAX_COMPLETIONS}",
                 f"يجب أن يكون عدد الاقتراحات عددًا صحيحًا من 1 إلى {MAX_COMPLETIONS}.",
             )
+        check_text(prefix, "prefix")
         typed = being_typed(prefix[:MAX_COMPLETED_CHARS])
         if typed is None or not completes_words(typed):
             return []
@@ -343,6 +344,7 @@ class SearchEngine:
         return self._fresh(lambda view: self._document(view, doc_id, q))
 
     def _document(self, view: _View, doc_id: str, q: str | None) -> dict[str, Any]:
+        check_text(doc_id, "document id")
         stored = view.searcher.document(id=doc_id)
         if stored is None:
             raise DocumentNotFoundError(doc_id)
@@ -421,6 +423,8 @@ def _checked_filters(filters: Mapping[str, str | Sequence[str]]) -> dict[str, li
                 f"the {name} filter takes one or more non-empty texts",
                 "تأخذ هذه التصفية نصًا واحدًا أو أكثر غير فارغ.",
             )
+        for value in values:
+            check_text(value, f"{name} filter")
         checked[name] = list(values)
     return checked
 

@@ -94,6 +94,7 @@ class _Token:
 
 def parse(text: str) -> ParsedQuery:
     """Parse a query as typed."""
+    check_text(text, "query")
     if len(text) > MAX_QUERY_CHARS:
         raise BadQueryError(
             f"the query is too long ({len(text):,} characters); at most {MAX_QUERY_CHARS:,} are searched",
@@ -113,6 +114,20 @@ def parse(text: str) -> ParsedQuery:
     if not root.required and not root.excluded and not parser.filters:
         raise BadQueryError("type at least one word to search for", "اكتب كلمة واحدة على الأقل للبحث عنها.")
     return ParsedQuery(root, parser.filters, list(dict.fromkeys(notes)))
+
+
+def check_text(text: str, what: str) -> None:
+    """Refuse text that is not Unicode text: a lone surrogate (from bytes that were
+    not UTF-8, or a broken client) cannot be written to the index or to JSON."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code, at = ord(text[error.start]), error.start + 1
+        raise BadQueryError(
+            f"the {what} holds a broken character (U+{code:04X}, a lone surrogate, at position {at}):"
+            " send it as UTF-8 text",
+            f"في النص حرف تالف (U+{code:04X}) في الموضع {at}: أرسله نصًّا بترميز UTF-8.",
+        ) from None
 
 
 def _clean(text: str) -> str:

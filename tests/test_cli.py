@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -172,6 +174,26 @@ def test_search_errors_exit_2_with_a_message(run, corpus, index_dir, tmp_path):
     assert result.exit_code == 2 and "unknown field 'nofield'" in result.stderr
     result = run("search", "وزير", "--per-page", "500", "--index-dir", index_dir)
     assert result.exit_code == 2 and "per_page" in result.stderr
+
+
+def test_a_query_in_bytes_that_are_not_utf8_is_one_line_exit_2(run, corpus, index_dir):
+    run("index", corpus, "--index-dir", index_dir)
+    typed = b"\xff" + "وزير".encode()  # a terminal set to another encoding
+    for command in ("search", "analyze"):
+        options = ["--index-dir", str(index_dir)] if command == "search" else []
+        result = subprocess.run(
+            [sys.executable, "-m", "arabic_search", command, typed, *options],
+            capture_output=True,
+            text=True,
+        )
+        if command == "search":
+            assert result.returncode == 2, result.stderr
+            assert result.stderr.strip() == (
+                "Error: the query holds a broken character (U+DCFF, a lone surrogate, at position 1):"
+                " send it as UTF-8 text"
+            )
+        else:  # analyze shows the words it found around the broken byte
+            assert result.returncode == 0 and "وزير" in result.stdout, result.stderr
 
 
 def test_search_collection_option(run, corpus, index_dir):

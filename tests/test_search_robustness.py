@@ -224,6 +224,39 @@ def test_any_text_gives_a_result_or_a_bad_query_error(engine, q):
     search_or_bad_query(engine, q)
 
 
+# Any code point (every plane, surrogates, controls, unassigned) among the query language's pieces.
+any_character = st.characters(codec=None, categories=None, exclude_categories=())
+surrogate = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, codec=None, categories=["Cs"])
+raw_unicode = st.lists(st.one_of(hostile_char, any_character, surrogate), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=raw_unicode)
+def test_raw_unicode_in_every_entry_point_gives_an_answer_or_a_bad_query_error(engine, q):
+    started = time.perf_counter()
+    search_or_bad_query(engine, q)
+    for call in (
+        lambda: engine.complete(q),
+        lambda: engine.document("markup", q=q),
+        lambda: engine.search("الأمن", filters={"collection": q or "x"}),
+    ):
+        try:
+            call()
+        except BadQueryError as error:
+            assert_arabic_message(error)
+    assert time.perf_counter() - started < 5, f"{q!r} took {time.perf_counter() - started:.1f} s"
+
+
+@pytest.mark.parametrize("where", [0, 3, 6])
+def test_a_lone_surrogate_is_refused_saying_where(engine, where):
+    query = "الأمن وزير"[:where] + "\udc0e" + "الأمن وزير"[where:]
+    for call in (engine.search, engine.complete, lambda text: engine.document("markup", q=text)):
+        with pytest.raises(BadQueryError, match=f"U\\+DC0E, a lone surrogate, at position {where + 1}"):
+            call(query)
+    with pytest.raises(BadQueryError, match="document id holds a broken character"):
+        engine.document("mark\udcffup")
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=hostile_query)
 def test_query_language_soup_gives_a_result_or_a_bad_query_error(engine, q):

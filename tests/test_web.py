@@ -208,6 +208,9 @@ def test_api_search_by_post_takes_long_queries_in_a_json_body(client):
         ({"json": {"q": "التعاون", "sort": "date"}}, "bad_parameter"),
         ({"json": ["التعاون"]}, "bad_parameter"),
         ({"data": "q=التعاون"}, "bad_parameter"),
+        # JSON can escape a lone surrogate, which is no text: refused, not a 500
+        ({"data": '{"q": "\\udc0eالتعاون"}', "content_type": "application/json"}, "bad_query"),
+        ({"data": '{"q": "التعاون", "collection": "\\ud800"}', "content_type": "application/json"}, "bad_query"),
     ],
 )
 def test_api_search_by_post_rejects_a_bad_body(client, kwargs, code):
