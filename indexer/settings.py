@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields, replace
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,12 @@ class Settings:
     )
     rate_limit: int = _setting(
         600, "ARABIC_SEARCH_RATE_LIMIT", "searches per minute per client address; 0 turns the limit off"
+    )
+    trusted_proxies: str = _setting(
+        "",
+        "ARABIC_SEARCH_TRUSTED_PROXIES",
+        "addresses or networks (CIDR) of the proxies in front of the server, comma-separated: the rate limit"
+        " takes the client's address from their X-Forwarded-For, and from no one else's",
     )
     cors_origins: str = _setting(
         "", "ARABIC_SEARCH_CORS_ORIGINS", "origins allowed to call the JSON API from a browser, comma-separated, or *"
@@ -67,6 +74,14 @@ class Settings:
             raise SettingsError("procs must be >= 0 and limitmb >= 16")
         if not 0 < self.port < 65536 or self.workers < 1 or self.rate_limit < 0:
             raise SettingsError("port must be 1-65535, workers at least 1, rate_limit 0 or more")
+        self.proxy_networks()
+
+    def proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        """``trusted_proxies`` read as networks (an address is a network of one)."""
+        try:
+            return [ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip()]
+        except ValueError as error:
+            raise SettingsError(f"trusted_proxies: {error}") from None
 
 
 def _convert(name: str, kind: type, raw: str) -> Any:

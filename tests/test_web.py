@@ -15,7 +15,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from conftest import PASTED_HADITH, write_web_corpus
 from indexer import build_index
-from indexer.errors import BadQueryError
+from indexer.errors import BadQueryError, SettingsError
 from web import create_app
 
 SPEC = json.loads((Path(__file__).parent.parent / "web" / "openapi.json").read_text(encoding="utf-8"))
@@ -250,6 +250,41 @@ def test_rate_limit_answers_429_with_retry_after(index_path):
     response = client.get("/api/search?q=التعاون")
     assert error_of(response) == "rate_limited" and int(response.headers["Retry-After"]) >= 1
     assert client.get("/api/health").status_code == 200  # not a search: not limited
+
+
+def test_document_reads_are_rate_limited_too(index_path):
+    client = create_app({"index_dir": index_path, "rate_limit": 60}).test_client()  # bursts of 10
+    paths = ["/api/documents/nothing-here", "/doc/nothing-here"] * 5
+    assert [client.get(path).status_code for path in paths] == [404] * 10
+    assert client.get("/doc/nothing-here").status_code == 429
+    assert error_of(client.get("/api/documents/nothing-here")) == "rate_limited"
+
+
+def _forwarded(client, address: str):
+    return client.get("/api/search?q=التعاون", headers={"X-Forwarded-For": address}).status_code
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(index_path):
+    proxied = create_app({"index_dir": index_path, "rate_limit": 60, "trusted_proxies": "127.0.0.1, 10.0.0.0/8"})
+    client = proxied.test_client()  # the test client calls from 127.0.0.1: the proxy
+    assert all(_forwarded(client, f"203.0.113.{n}") == 200 for n in range(40) for _ in range(3))
+    # One client is limited alone, whatever it writes in the header itself: only the
+    # address the trusted proxies appended (the last untrusted one) counts.
+    statuses = [_forwarded(client, f"spoofed-{n}, 198.51.100.7, 10.1.2.3") for n in range(15)]
+    assert statuses[:10] == [200] * 10 and statuses[-1] == 429
+    assert _forwarded(client, "198.51.100.8") == 200
+
+
+def test_the_forwarded_header_is_not_believed_from_anyone_else(index_path):
+    for settings in ({}, {"trusted_proxies": "10.0.0.1"}):
+        client = create_app({"index_dir": index_path, "rate_limit": 60, **settings}).test_client()
+        statuses = [_forwarded(client, f"203.0.113.{n}") for n in range(15)]
+        assert statuses[:10] == [200] * 10 and statuses[-1] == 429
+
+
+def test_a_bad_trusted_proxy_is_a_clear_settings_error(index_path):
+    with pytest.raises(SettingsError, match="trusted_proxies: 'nginx.local' does not appear to be an IPv4 or IPv6"):
+        create_app({"index_dir": index_path, "trusted_proxies": "127.0.0.1,nginx.local"})
 
 
 def test_cors_only_when_configured(index_path):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from flask import Flask, Response, request
 
@@ -28,8 +30,10 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-# Requests that run a search (the page with a query, the search and suggest API).
+# Requests that run a search or read a document (the page with a query, the
+# search and suggest API, a document page or its JSON).
 LIMITED_PATHS = ("/", "/api/search", "/api/suggest")
+LIMITED_PREFIXES = ("/doc/", "/api/documents/")
 
 
 class RateLimiter:
@@ -56,15 +60,41 @@ class RateLimiter:
             return (1 - tokens) / self.rate
 
 
+def client_address(peer: str, forwarded: str, trusted: Sequence[IPv4Network | IPv6Network]) -> str:
+    """The address a request came from: the peer's, unless the peer is a trusted
+    proxy; then the last address of X-Forwarded-For that is not a trusted proxy
+    (each proxy appends the address it was called from, so whatever a client
+    wrote itself stands to the left of what they appended)."""
+    address = peer
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    while _is_trusted(address, trusted) and hops:
+        address = hops.pop()
+    return address
+
+
+def _is_trusted(address: str, trusted: Sequence[IPv4Network | IPv6Network]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def _limited(path: str) -> bool:
+    return path in LIMITED_PATHS or path.startswith(LIMITED_PREFIXES)
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
     origins = {o.strip() for o in settings.cors_origins.split(",") if o.strip()}
+    proxies = settings.proxy_networks()
 
     @app.before_request
     def limit() -> None:
-        if limiter is None or request.path not in LIMITED_PATHS or (request.path == "/" and not request.args.get("q")):
+        if limiter is None or not _limited(request.path) or (request.path == "/" and not request.args.get("q")):
             return
-        wait = limiter.allow(request.remote_addr or "unknown")
+        peer = request.remote_addr or "unknown"
+        wait = limiter.allow(client_address(peer, request.headers.get("X-Forwarded-For", ""), proxies))
         if wait:
             seconds = max(1, round(wait))
             raise ApiError(
