@@ -6,8 +6,10 @@ from __future__ import annotations
 import gc
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -178,6 +180,40 @@ except RuntimeError as error:
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "failed: an indexing process failed: ValueError: the analysis broke" in result.stdout
+
+
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGTERM"])
+def test_workers_end_when_their_parent_is_killed(tmp_path, signal_name):
+    """Killing the indexing process by its PID (not its group) must not leave
+    its workers waiting on their queue forever."""
+    script = f"""
+import time
+from whoosh import index as whoosh_index
+from indexer.bulk import BulkWriter
+from indexer.schema import build_schema
+whoosh_index.create_in({str(tmp_path)!r}, build_schema("union")).close()
+writer = BulkWriter(__import__("pathlib").Path({str(tmp_path)!r}), procs=2)
+writer.add({{"id": "d1", "text": "نص"}})
+print(" ".join(str(worker.pid) for worker in writer.workers), flush=True)
+time.sleep(60)
+"""
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2 and all(_running(pid) for pid in workers)
+    parent.send_signal(getattr(signal, signal_name))
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in workers), "a worker outlived its parent"
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie is only waiting for someone to reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
 
 
 def test_a_worker_keeps_no_finished_segment_in_memory(sources, tmp_path):
