@@ -23,7 +23,7 @@ import click
 
 from indexer import ArabicSearchError, IndexNotFoundError, Settings, build_index, index_stats, update_index
 from indexer.analysis import STRATEGIES, explain
-from indexer.report import Problem
+from indexer.report import Problem, count_skipped
 from indexer.storage import check_index
 from search import MAX_PER_PAGE, open_index
 from web.server import serve as serve_app
@@ -100,11 +100,18 @@ def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
+def _left_out(problems: list[Problem]) -> str:
+    """How many inputs were skipped, and documents shortened if any were."""
+    skipped = count_skipped(problems)
+    shortened = len(problems) - skipped
+    return f"{skipped:,} skipped" + (f", {shortened:,} shortened" if shortened else "")
+
+
 def _show_problems(problems: list[Problem]) -> None:
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
-        click.echo(f"skipped {problem}", err=True)
+        click.echo(f"{'skipped' if problem.skipped else 'shortened'} {problem}", err=True)
     if len(problems) > MAX_PROBLEMS_SHOWN:
-        click.echo(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more skipped", err=True)
+        click.echo(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more skipped or shortened", err=True)
 
 
 def _size(n: int) -> str:
@@ -166,7 +173,7 @@ def index(
     collections = ", ".join(f"{name or '(none)'}: {count:,}" for name, count in stats.collections.items())
     click.echo(
         f"indexed {_count(stats.documents, 'document')} ({collections}) in {stats.seconds:.1f} s; "
-        f"{stats.skipped:,} skipped; index size {_size(stats.index_bytes)} at {stats.index_dir}"
+        f"{_left_out(stats.problems)}; index size {_size(stats.index_bytes)} at {stats.index_dir}"
     )
 
 
@@ -187,7 +194,7 @@ def update(
     _show_problems(stats.problems)
     click.echo(
         f"added {stats.added:,}, changed {stats.changed:,}, unchanged {stats.unchanged:,}, "
-        f"deleted {stats.deleted:,}, skipped {stats.skipped:,}; {_count(stats.documents, 'document')} "
+        f"deleted {stats.deleted:,}, {_left_out(stats.problems)}; {_count(stats.documents, 'document')} "
         f"in the index ({stats.seconds:.1f} s)"
     )
 

@@ -17,7 +17,7 @@ from whoosh import index as whoosh_index
 from .bulk import BulkWriter
 from .bundled import sample_sources
 from .errors import SourceError
-from .report import IngestReport, Problem
+from .report import IngestReport, Problem, count_skipped
 from .schema import SCHEMA_VERSION, build_schema, document_fields
 from .settings import Settings
 from .sources import iter_documents, total_bytes
@@ -42,7 +42,7 @@ class BuildStats:
 
     @property
     def skipped(self) -> int:
-        return len(self.problems)
+        return count_skipped(self.problems)
 
 
 def build_index(

@@ -12,6 +12,8 @@ class Problem:
     path: str
     line: int | None
     message: str
+    #: Left out (else indexed in part: see IngestReport.shorten).
+    skipped: bool = True
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
@@ -31,11 +33,22 @@ class IngestReport:
     bytes_read: int = 0
 
     def skip(self, path: str, line: int | None, message: str) -> None:
-        problem = Problem(str(path), line, message)
+        self._add(Problem(str(path), line, message))
+
+    def shorten(self, path: str, line: int | None, message: str) -> None:
+        """A document indexed in part only (its text over the size limit)."""
+        self._add(Problem(str(path), line, message, skipped=False))
+
+    def _add(self, problem: Problem) -> None:
         if self.strict:
             raise SourceError(str(problem))
         self.problems.append(problem)
 
     @property
     def skipped(self) -> int:
-        return len(self.problems)
+        return count_skipped(self.problems)
+
+
+def count_skipped(problems: list[Problem]) -> int:
+    """How many of these problems left an input out (the others shortened one)."""
+    return sum(problem.skipped for problem in problems)

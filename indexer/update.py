@@ -15,7 +15,7 @@ from whoosh.searching import Searcher
 
 from . import arrays
 from .documents import Document
-from .report import IngestReport, Problem
+from .report import IngestReport, Problem, count_skipped
 from .schema import document_fields
 from .settings import Settings
 from .sources import iter_documents
@@ -43,7 +43,7 @@ class UpdateStats:
 
     @property
     def skipped(self) -> int:
-        return len(self.problems)
+        return count_skipped(self.problems)
 
 
 def update_index(

@@ -40,6 +40,10 @@ Matcher = Callable[[str], bool | Verdict]
 """Given one original word (as it appears in the document), whether (or how) it matched the query."""
 
 ELLIPSIS = "…"
+# How much of a document a snippet looks at: its first 20,000 characters, then,
+# if no match is there, its first million. Each query tokenizes every hit it
+# shows; a document of the largest size indexed (4 MB) would take seconds.
+SNIPPET_SCANS = (20_000, 1_000_000)
 # A run of whitespace holding a line break: a snippet is one line.
 _LINE_BREAKS = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
 _TRAILING_SPACE = re.compile(r"\s*\Z")
@@ -257,11 +261,23 @@ def snippet(text: str, matches: Matcher, *, max_chars: int = 240, fragments: int
     """
     if max_chars < 1 or fragments < 1:
         raise ValueError("max_chars and fragments must be positive")
-    words = _words(text, matches)
+    for scanned in SNIPPET_SCANS:  # a long text is looked at from its start, a part at a time
+        part = _head(text, scanned)
+        words = _words(part, matches)
+        if words.marks or len(part) == len(text):
+            break
     if not words.marks:
         return _lead(text, words, max_chars)
     ranges = _choose(words, fragments, max_chars // fragments)
-    parts = [_fragment(text, words, s, e) for s, e in ranges]
+    parts = [_fragment(part, words, s, e) for s, e in ranges]
     head = f"{ELLIPSIS} " if ranges[0][0] > 0 else ""
-    tail = f" {ELLIPSIS}" if ranges[-1][1] < len(words.starts) - 1 else ""
-    return head + f" {ELLIPSIS} ".join(parts) + tail
+    more = ranges[-1][1] < len(words.starts) - 1 or len(part) < len(text)
+    return head + f" {ELLIPSIS} ".join(parts) + (f" {ELLIPSIS}" if more else "")
+
+
+def _head(text: str, chars: int) -> str:
+    """The text's first ``chars`` characters or so, ended at a space (a word whole)."""
+    if len(text) <= chars:
+        return text
+    space = text.rfind(" ", chars // 2, chars)
+    return text[: space if space > 0 else chars]

@@ -202,9 +202,9 @@ def test_bad_arguments():
         snippet(HADITH, matcher("الاعمال"), fragments=0)
 
 
-def test_one_megabyte_text():
-    text = FILLER * (1_000_000 // len(FILLER)) + HADITH
-    assert len(text) > 1_000_000
+def test_a_match_near_the_end_of_the_first_million_characters():
+    text = FILLER * (999_000 // len(FILLER)) + HADITH
+    assert 999_000 < text.index(HADITH) + len(HADITH) < 1_000_000
     result = snippet(text, matcher("الاعمال", "بالنيات"))
     assert "<mark>الْأَعْمَالُ</mark> <mark>بِالنِّيَّاتِ</mark>" in result
     assert result.startswith(f"{ELLIPSIS} ")
@@ -289,3 +289,14 @@ def test_phrase_highlight_round_trips_with_marks_apart(text):
     result = highlight(text, phrase_matcher("ب ت", "ت ا", alone=["ا"], stem_view=True, stop_words={"ء"}))
     assert html.unescape(MARK.sub("", result)) == text
     assert re.fullmatch(r"(?:[^<]*<mark>[^<]+</mark>)*[^<]*", result)  # never nested, never empty
+
+
+def test_a_long_document_is_scanned_from_its_start_a_part_at_a_time():
+    filler = "كلام " * 5_000  # 25,000 characters: past the first part looked at
+    matches = matcher("الأعمال")
+    result = snippet(filler + HADITH + " " + filler * 40 + "خاتمة", matches)
+    assert marked(result) == ["الْأَعْمَالُ"] and result.endswith(ELLIPSIS)
+    assert "خاتمة" not in matches.calls  # a million characters in: not read
+    # Past the first million characters, a match is not looked for: the start is shown.
+    far = snippet(filler * 41 + HADITH, matcher("الأعمال"))
+    assert marked(far) == [] and far.startswith("كلام كلام") and far.endswith(ELLIPSIS)

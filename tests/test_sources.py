@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from indexer.documents import title_from_text
 from indexer.errors import SourceError
 from indexer.report import IngestReport
-from indexer.sources import SUPPORTED_SUFFIXES, iter_documents, total_bytes
+from indexer.sources import SUPPORTED_SUFFIXES, files, iter_documents, total_bytes
 
 ARABIC = "بابُ الدِّفَاعِ عن النَّفْسِ\nقالَ الشَّيْخُ: «الحَقُّ أَحَقُّ أَنْ يُتَّبَعَ».\n"
 
@@ -233,6 +234,30 @@ def test_jsonl_bad_lines_are_reported_and_good_lines_kept(tmp_path):
     [(name, line, message)] = problems(report)[6:]
     assert (name, line) == ("data.jsonl", 9)
     assert message.startswith("unreadable JSON: maximum recursion depth exceeded")
+
+
+def test_jsonl_fields_that_are_arrays_objects_or_booleans_skip_the_record(tmp_path):
+    path = write(
+        tmp_path / "data.jsonl",
+        jsonl(
+            {"id": 17, "text": "أول", "date": 2023},
+            {"id": ["a"], "text": "ثان"},
+            {"text": "ثالث", "title": {"ar": "عنوان"}},
+            {"text": "رابع", "collection": True},
+            {"text": "خامس", "url": [1]},
+            {"text": "سادس", "id": None, "title": None},
+        ),
+    )
+
+    documents, report = read(path)
+
+    assert [(d.id, d.text, d.date) for d in documents] == [("17", "أول", "2023"), ("data.jsonl:6", "سادس", "")]
+    assert problems(report) == [
+        ("data.jsonl", 2, '"id" is an array, not a string'),
+        ("data.jsonl", 3, '"title" is an object, not a string'),
+        ("data.jsonl", 4, '"collection" is a boolean, not a string'),
+        ("data.jsonl", 5, '"url" is an array, not a string'),
+    ]
 
 
 def test_jsonl_field_map(tmp_path):
@@ -477,6 +502,56 @@ def test_unreadable_file_is_reported_and_the_rest_read(tmp_path):
 
     assert [d.id for d in documents] == ["news/b.txt"]
     assert problems(report) == [("a.txt", None, "cannot read the file: No such file or directory")]
+
+
+def test_links_in_a_loop_fifos_and_devices_are_reported_and_the_rest_read(tmp_path):
+    folder = tmp_path / "news"
+    write(folder / "b.txt", ARABIC)
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    os.mkfifo(folder / "pipe.txt")  # reading it would wait forever
+    (folder / "zero.txt").symlink_to("/dev/zero")  # reading it would fill the memory
+
+    for sources in ([folder], [folder / "pipe.txt", folder / "zero.txt", folder / "b.txt"]):
+        documents, report = read(*sources)
+
+        assert [d.text for d in documents] == [ARABIC]
+        assert sorted(problems(report)) == [
+            p
+            for p in [
+                ("loop.txt", None, "cannot read it: Too many levels of symbolic links"),
+                ("pipe.txt", None, "not a regular file but a FIFO: left out"),
+                ("zero.txt", None, "not a regular file but a device: left out"),
+            ]
+            if folder / p[0] in sources or sources == [folder]
+        ]
+
+
+def test_a_document_over_the_size_limit_is_cut_at_a_word_and_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "MAX_DOCUMENT_BYTES", 1000)
+    word = "كلمة "  # 9 bytes of UTF-8
+    write(tmp_path / "long.txt", word * 500)
+    write(tmp_path / "short.txt", word * 100)
+    write(tmp_path / "one-word.txt", "ب" * 2000)  # no space to cut at: cut between letters
+    write(tmp_path / "odd.txt", "x" + "ب" * 2000)  # the limit falls inside a letter: it is left out whole
+    write(tmp_path / "rows.jsonl", jsonl({"id": "r", "text": word * 500}, {"id": "s", "text": word * 3}))
+
+    documents, report = read(tmp_path)
+    texts = {d.id.split("/")[-1]: d.text for d in documents}
+
+    assert texts["long.txt"] == (word * 111).rstrip() and texts["r"] == (word * 111).rstrip()
+    assert texts["short.txt"] == word * 100 and texts["s"] == word * 3
+    assert texts["one-word.txt"] == "ب" * 500 and texts["odd.txt"] == "x" + "ب" * 499
+    assert report.skipped == 0
+    assert [(name, line) for name, line, _ in problems(report)] == [
+        ("long.txt", None),
+        ("odd.txt", None),
+        ("one-word.txt", None),
+        ("rows.jsonl", 1),
+    ]
+    assert problems(report)[0][2].startswith("too long (0.0 MB): only its first 0.0 MB are indexed, up to a word")
+    assert problems(report)[3][2].startswith('"text" is too long')
+    with pytest.raises(SourceError, match="long.txt: too long"):
+        read(tmp_path, strict=True)
 
 
 def test_strict_mode_stops_at_the_first_problem(tmp_path):

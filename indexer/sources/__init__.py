@@ -8,6 +8,7 @@ goes on. Only a source that does not exist, or a file type that cannot be read, 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -117,9 +118,26 @@ def _source_files(roots: list[Path], report: IngestReport) -> Iterator[SourceFil
         files = _folder_files(root, report) if root.is_dir() else [_single_file(root)]
         for file in files:
             real = os.path.realpath(file.path)
-            if real not in seen:
-                seen.add(real)
-                yield file
+            if real in seen:
+                continue
+            seen.add(real)
+            if problem := _not_a_file(file.path):
+                report.skip(str(file.path), None, problem)
+                continue
+            yield file
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a document, for what is not a regular file:
+    a FIFO would block the run forever, a link to /dev/zero fill the memory."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # reported, with its reason, when reading it fails
+    if stat.S_ISREG(mode):
+        return None
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"
+    return f"not a regular file but {kind}: left out"
 
 
 def _single_file(path: Path) -> SourceFile:
@@ -167,7 +185,12 @@ def _walk(folder: Path, report: IngestReport, visited: set[str]) -> Iterator[Pat
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
+        try:
+            is_dir = entry.is_dir()
+        except OSError as error:  # a link that points at itself
+            report.skip(entry.path, None, f"cannot read it: {error.strerror or error}")
+            continue
+        if is_dir:
             yield from _walk(Path(entry.path), report, visited)
         elif Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES:
             yield Path(entry.path)

@@ -30,7 +30,7 @@ def read_csv(file: SourceFile, report: IngestReport, fields: Mapping[str, str]) 
     for number, values, problem in rows:
         empty = False
         try:
-            document = _row_document(file, number, columns, values, problem, fields)
+            document = _row_document(file, number, columns, values, problem, fields, report)
         except SkipRecord as error:
             report.skip(str(file.path), number, str(error))
             continue
@@ -96,10 +96,11 @@ def _row_document(
     values: list[str],
     problem: str | None,
     fields: Mapping[str, str],
+    report: IngestReport,
 ) -> Document:
     if problem:
         raise SkipRecord(problem)
-    return record_document(file, number, _record(columns, values), fields)
+    return record_document(file, number, _record(columns, values), fields, report)
 
 
 def _columns(header: list[str]) -> list[str]:

@@ -15,6 +15,12 @@ from ..errors import SourceError
 from ..report import IngestReport
 
 BOM = "\ufeff"
+# The most of one document that is indexed, in bytes of UTF-8 (about two million
+# Arabic letters, a book of a thousand pages): longer text is cut at a word
+# boundary and the cut reported. Every query that finds a document tokenizes it
+# for its snippet, and its page shows it whole; a 200 MB file would cost each of
+# them seconds and gigabytes.
+MAX_DOCUMENT_BYTES = 4_000_000
 RECORD_FIELDS = ("text", "id", "title", "collection", "date", "url")
 
 # Decoding with ``surrogateescape`` turns each byte that is not UTF-8 into one of these,
@@ -58,8 +64,12 @@ def utf8_error(text: str, first_line: int = 1) -> tuple[int, str] | None:
 def read_whole_file(file: SourceFile, report: IngestReport) -> str | None:
     """The file's text exactly as stored, minus a BOM; None once the reason it is
     unusable (not UTF-8, empty) has been reported."""
-    data = file.path.read_bytes()
+    with open(file.path, "rb") as stream:
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
     report.bytes_read += len(data)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        data = _cut(data)
+        report.shorten(str(file.path), None, _shortened(len(data), file.size))
     text = data.decode("utf-8", "surrogateescape").removeprefix(BOM)
     if problem := utf8_error(text):
         report.skip(str(file.path), *problem)
@@ -68,6 +78,28 @@ def read_whole_file(file: SourceFile, report: IngestReport) -> str | None:
         report.skip(str(file.path), None, "empty file")
         return None
     return text
+
+
+def _cut(data: bytes) -> bytes:
+    """The first MAX_DOCUMENT_BYTES of ``data``, ending before the last space or
+    line break in them (a whole word, and a whole character: in UTF-8 these bytes
+    stand for themselves only); at a character's end if there is none."""
+    head = data[:MAX_DOCUMENT_BYTES]
+    space = max(head.rfind(b" "), head.rfind(b"\n"))
+    if space > MAX_DOCUMENT_BYTES // 2:
+        return head[:space]
+    lead = len(head) - 1
+    while lead > 0 and head[lead] & 0xC0 == 0x80:  # back over continuation bytes
+        lead -= 1
+    length = 1 if head[lead] < 0xC0 else 2 if head[lead] < 0xE0 else 3 if head[lead] < 0xF0 else 4
+    return head if lead + length <= len(head) else head[:lead]
+
+
+def _shortened(kept: int, total: int) -> str:
+    return (
+        f"too long ({total / 1e6:,.1f} MB): only its first {kept / 1e6:,.1f} MB are indexed, up to a word"
+        f" (at most {MAX_DOCUMENT_BYTES / 1e6:g} MB per document: split it into smaller files to index the rest)"
+    )
 
 
 def iter_lines(file: SourceFile, report: IngestReport) -> Iterator[tuple[int, str]]:
@@ -110,7 +142,9 @@ def as_string(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def record_document(file: SourceFile, line: int, record: Mapping[str, object], fields: Mapping[str, str]) -> Document:
+def record_document(
+    file: SourceFile, line: int, record: Mapping[str, object], fields: Mapping[str, str], report: IngestReport
+) -> Document:
     """The document of one JSONL object or CSV row; raises :class:`SkipRecord` when it
     has no usable text. Keys that are not our fields are kept in ``metadata``."""
     key = fields["text"]
@@ -121,7 +155,10 @@ def record_document(file: SourceFile, line: int, record: Mapping[str, object], f
         raise SkipRecord(f'"{key}" is {json_type(text)}, not a string')
     if not text.strip():
         raise SkipRecord(f'"{key}" is empty')
-    given = {name: _optional(record.get(fields[name])) for name in RECORD_FIELDS[1:]}
+    if len(text) * 4 > MAX_DOCUMENT_BYTES and len(data := text.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+        text = _cut(data).decode("utf-8")
+        report.shorten(str(file.path), line, f'"{key}" is {_shortened(len(text.encode("utf-8")), len(data))}')
+    given = {name: _optional(fields[name], record.get(fields[name])) for name in RECORD_FIELDS[1:]}
     used = set(fields.values())
     return Document(
         id=given["id"] or f"{file.doc_id}:{line}",
@@ -135,6 +172,13 @@ def record_document(file: SourceFile, line: int, record: Mapping[str, object], f
     )
 
 
-def _optional(value: object) -> str:
-    """An optional field's value, stripped; absent, null and blank all mean ''."""
-    return "" if value is None else as_string(value).strip()
+def _optional(key: str, value: object) -> str:
+    """An optional field's value, stripped; absent, null and blank all mean ''.
+    A number is taken as written (``"id": 17``); an array, an object or a
+    boolean is a mistake in the file, and the record is skipped saying so,
+    rather than indexed under an id or title made of its JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | list | dict):
+        raise SkipRecord(f'"{key}" is {json_type(value)}, not a string')
+    return as_string(value).strip()

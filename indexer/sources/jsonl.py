@@ -25,7 +25,7 @@ def read_jsonl(file: SourceFile, report: IngestReport, fields: Mapping[str, str]
             continue
         empty = False
         try:
-            document = record_document(file, number, _parse(line, number), fields)
+            document = record_document(file, number, _parse(line, number), fields, report)
         except SkipRecord as problem:
             report.skip(str(file.path), number, str(problem))
             continue
