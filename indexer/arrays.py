@@ -312,9 +312,13 @@ def open_segment(storage_dir: Path, leaf: SegmentReader) -> SegmentArrays:
     index that Whoosh alone wrote, or damaged) gets them derived in memory:
     slower to open, the same answers."""
     path = path_of(storage_dir, leaf.segment().segment_id())
-    if path.exists():
+    try:
         return SegmentArrays.load(path)
-    log.warning("%s has no arrays file: deriving it in memory (rebuild the index to save the time)", path)
+    except FileNotFoundError:
+        problem = "is missing"
+    except (OSError, ValueError) as error:  # cut short, overwritten
+        problem = f"cannot be read ({error})"
+    log.warning("%s %s: deriving it in memory (`arabic-search check --repair` writes it again)", path, problem)
     buffer = io.BytesIO()
     writer = ArraysWriter(buffer, leaf.doc_count_all())
     derive(leaf, writer)

@@ -45,6 +45,22 @@ class SchemaVersionError(ArabicSearchError):
         self.expected = expected
 
 
+class IndexDamagedError(ArabicSearchError):
+    """An index that is there but cannot be read as it is (a file missing, cut
+    short or overwritten): unlike a missing index, something is there to save."""
+
+    code = "index_damaged"
+
+    def __init__(self, index_dir: Path, problem: str) -> None:
+        super().__init__(
+            f"the index at {index_dir} is damaged: {problem}; `arabic-search check --repair` mends what can be"
+            " derived again, else rebuild it with `arabic-search index`",
+            "الفهرس تالف: أصلحه بالأمر arabic-search check --repair أو أعد بناءه بالأمر arabic-search index.",
+        )
+        self.index_dir = index_dir
+        self.problem = problem
+
+
 class IndexBusyError(ArabicSearchError):
     code = "index_busy"
 

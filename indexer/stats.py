@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from .settings import Settings
-from .storage import directory_size, open_generation
+from .storage import damage_as_error, directory_size, open_generation
 
 
 def index_stats(index_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     directory = Path(index_dir) if index_dir else Settings.load().index_dir
     ix, meta, generation = open_generation(directory)
     try:
-        with ix.searcher() as searcher:
+        with damage_as_error(directory, generation), ix.searcher() as searcher:
             collections = Counter(f.get("collection", "") for f in searcher.all_stored_fields())
             documents = searcher.doc_count()
         fields = list(ix.schema.names())

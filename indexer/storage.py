@@ -27,6 +27,7 @@ import pickle
 import re
 import secrets
 import shutil
+import struct
 import threading
 import traceback
 from collections.abc import Iterator
@@ -36,9 +37,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.index import TOC, FileIndex
+from whoosh.index import TOC, EmptyIndexError, FileIndex
+from whoosh.index import IndexError as WhooshIndexError
 
-from .errors import IndexBusyError, IndexNotFoundError, SchemaVersionError
+from .errors import IndexBusyError, IndexDamagedError, IndexNotFoundError, SchemaVersionError
 from .schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
@@ -83,15 +85,50 @@ class IndexMeta:
 
 
 def current_generation(index_dir: Path) -> Path:
-    """The live generation's directory."""
+    """The live generation's directory. No index at all is IndexNotFoundError;
+    a pointer that cannot be followed where generations exist is IndexDamagedError."""
+    pointer = index_dir / CURRENT
     try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+        raw = pointer.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
+        _unless_generations(index_dir, f"{CURRENT} (which names the live generation) is missing")
         raise IndexNotFoundError(index_dir) from None
+    except OSError as error:  # a folder, unreadable
+        raise IndexDamagedError(index_dir, f"cannot read {CURRENT}: {error.strerror or error}") from None
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        name = ""
+    if not re.fullmatch(re.escape(GENERATION_PREFIX) + r"[\w.-]+", name):
+        _unless_generations(index_dir, f"{CURRENT} does not hold a generation's name")
+        raise IndexNotFoundError(index_dir)
     generation = index_dir / name
-    if not name or not (generation / META).is_file():
+    if not (generation / META).is_file():
+        problem = f"{CURRENT} names {name}, which " + ("has no " + META if generation.is_dir() else "is missing")
+        _unless_generations(index_dir, problem)
         raise IndexNotFoundError(index_dir)
     return generation
+
+
+def complete_generations(index_dir: Path) -> list[Path]:
+    """The generations with their metadata written (a publish renames a finished
+    build into one), newest first."""
+    try:
+        found = [p for p in index_dir.glob(GENERATION_PREFIX + "*") if (p / META).is_file()]
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def _unless_generations(index_dir: Path, problem: str) -> None:
+    """Raise IndexDamagedError for ``problem`` when the folder holds generations:
+    there is an index to save, not none to build."""
+    try:
+        found = any(p.is_dir() for p in index_dir.glob(GENERATION_PREFIX + "*"))
+    except OSError:
+        found = False
+    if found:
+        raise IndexDamagedError(index_dir, problem)
 
 
 def open_generation(index_dir: Path, generation: Path | None = None) -> tuple[FileIndex, IndexMeta, Path]:
@@ -100,18 +137,57 @@ def open_generation(index_dir: Path, generation: Path | None = None) -> tuple[Fi
     generation = generation or current_generation(index_dir)
     try:
         meta = IndexMeta.load(generation)
+    except OSError as error:
+        raise IndexDamagedError(index_dir, f"cannot read {generation.name}/{META}: {error.strerror}") from None
     except (ValueError, TypeError, KeyError):
         raise SchemaVersionError(index_dir, "unknown", SCHEMA_VERSION) from None
     if meta.schema_version != SCHEMA_VERSION:
         raise SchemaVersionError(index_dir, meta.schema_version, SCHEMA_VERSION)
     try:
-        ix = whoosh_index.open_dir(str(generation))
-    except (ImportError, AttributeError, pickle.UnpicklingError) as error:
-        if not _in_schema_unpickling(error):
+        with damage_as_error(index_dir, generation):
+            ix = whoosh_index.open_dir(str(generation))
+    except (ImportError, AttributeError, IndexDamagedError) as error:
+        cause = error.__cause__ if isinstance(error, IndexDamagedError) else error
+        if cause is None or not _in_schema_unpickling(cause):
             raise
         # The pickled schema names classes this version of the program no longer has.
         raise SchemaVersionError(index_dir, meta.schema_version, SCHEMA_VERSION) from None
     return ix, meta, generation
+
+
+@contextmanager
+def damage_as_error(index_dir: Path, generation: Path) -> Iterator[None]:
+    """Failures to read a generation's files as IndexDamagedError, naming the
+    generation and what broke: a file deleted, cut short or overwritten shows
+    up as any of these, raised from deep inside Whoosh or numpy."""
+    try:
+        yield
+    except EmptyIndexError:
+        raise IndexDamagedError(index_dir, f"{generation.name} has no table of contents (_MAIN_*.toc)") from None
+    except WhooshIndexError as error:
+        problem = f"the table of contents of {generation.name} cannot be read ({error})"
+        raise IndexDamagedError(index_dir, problem) from error
+    except _DAMAGE as error:
+        detail = (
+            f"{error.strerror}: {Path(error.filename).name}" if isinstance(error, OSError) and error.filename else error
+        )
+        raise IndexDamagedError(index_dir, f"{generation.name} cannot be read ({detail})") from error
+
+
+# What reading a damaged file raises (struct.error for a short read, EOFError and
+# UnpicklingError for a cut pickle, IndexError and ValueError for garbage, Whoosh's
+# own IndexError for a table of contents that is not one). Not AttributeError or
+# ImportError: those are bugs (or, unpickling a schema, another version).
+_DAMAGE = (
+    WhooshIndexError,
+    OSError,
+    EOFError,
+    ValueError,
+    IndexError,
+    KeyError,
+    struct.error,
+    pickle.UnpicklingError,
+)
 
 
 def _in_schema_unpickling(error: BaseException) -> bool:
@@ -198,7 +274,7 @@ def publish(index_dir: Path, building: Path) -> Path:
     _fsync_dir(index_dir)
     try:
         previous: str | None = current_generation(index_dir).name
-    except IndexNotFoundError:
+    except (IndexNotFoundError, IndexDamagedError):  # the new generation mends a broken pointer
         previous = None
     pointer = index_dir / (CURRENT + ".tmp")
     with open(pointer, "w", encoding="utf-8") as handle:

@@ -13,6 +13,7 @@ document beside the new one.)
 from __future__ import annotations
 
 import html
+import logging
 import math
 import os
 import threading
@@ -28,10 +29,10 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from indexer.analysis.tokenizer import iter_words
-from indexer.errors import BadQueryError, DocumentNotFoundError
+from indexer.errors import BadQueryError, DocumentNotFoundError, IndexDamagedError, IndexNotFoundError
 from indexer.schema import TEXT_FIELDS
 from indexer.settings import Settings
-from indexer.storage import IndexMeta, current_generation, open_generation
+from indexer.storage import IndexMeta, current_generation, damage_as_error, open_generation
 from indexer.vocabulary import Vocabulary
 
 from .complete import Typing, being_typed, complete, completes_words, field_candidates
@@ -48,6 +49,7 @@ MAX_PAGE = 1000
 MAX_COMPLETIONS = 20
 MAX_COMPLETED_CHARS = 200  # of the text being completed: the last words are what matter
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -90,6 +92,7 @@ class SearchEngine:
     _shared: _Shared | None = field(default=None, repr=False)
     _generation: str = field(default="", repr=False)
     _checked: float = field(default=-math.inf, repr=False)
+    _trouble: str = field(default="", repr=False)  # the last problem logged
 
     def __post_init__(self) -> None:
         self._give_back(self._borrow())  # a missing or outdated index is reported now, not at the first query
@@ -100,22 +103,50 @@ class SearchEngine:
         """A searcher of the live generation for this thread alone, until
         :meth:`_give_back`: as many are open as threads search at once, however
         many threads a server starts and ends (Whoosh readers are not made for
-        concurrent use)."""
+        concurrent use).
+
+        When the live generation cannot be opened (its pointer deleted, a file of
+        it damaged), the generation already open goes on serving, and the
+        problem is logged; with none open, it is raised."""
         now = time.monotonic()
-        if force or now - self._checked >= self.recheck_seconds:
-            self._generation = current_generation(self.index_dir).name
-            self._checked = now
-        with self._lock:
-            while self._free:
+        try:
+            if force or now - self._checked >= self.recheck_seconds:
+                self._checked = now
+                self._generation = current_generation(self.index_dir).name
+            with self._lock:
+                for view in self._free:
+                    if view.generation == self._generation:
+                        self._free.remove(view)
+                        return view
+            view = self._open()
+        except (IndexNotFoundError, IndexDamagedError) as error:
+            with self._lock:
+                if not self._free:
+                    raise
                 view = self._free.pop()
-                if view.generation == self._generation:
-                    return view
-                self._retire(view)
-        ix, meta, generation = open_generation(self.index_dir)
-        view = _View(generation.name, ix, ix.searcher(), meta)
+                self._generation = view.generation
+            if str(error) != self._trouble:
+                self._trouble = str(error)
+                log.error("%s; still serving %s, the generation open before", error, view.generation)
+            return view
+        self._trouble = ""
         with self._lock:
+            for old in [v for v in self._free if v.generation != view.generation]:
+                self._free.remove(old)
+                self._retire(old)
             self._views.append(view)
             self._generation = view.generation  # what was just read from disk is the latest word
+        return view
+
+    def _open(self) -> _View:
+        ix, meta, generation = open_generation(self.index_dir)
+        try:
+            with damage_as_error(self.index_dir, generation):
+                view = _View(generation.name, ix, ix.searcher(), meta)
+                self._words(view)  # its arrays and words: a damaged index is found now, not by a query
+        except BaseException:
+            ix.close()
+            raise
         return view
 
     def _give_back(self, view: _View) -> None:
@@ -161,7 +192,9 @@ class SearchEngine:
     def _words(self, view: _View) -> WordList:
         shared = self._shared_for(view)
         if shared.words is None:
-            shared.words = WordList.from_vocabulary(Vocabulary.load(self.index_dir / view.generation))
+            generation = self.index_dir / view.generation
+            with damage_as_error(self.index_dir, generation):
+                shared.words = WordList.from_vocabulary(Vocabulary.load(generation))
         return shared.words
 
     def _interpreter(self, view: _View) -> Interpreter:

@@ -16,6 +16,7 @@ from indexer.errors import (
     BadQueryError,
     DocumentNotFoundError,
     IndexBusyError,
+    IndexDamagedError,
     IndexNotFoundError,
     SchemaVersionError,
 )
@@ -26,6 +27,7 @@ STATUS: dict[type[ArabicSearchError], int] = {
     IndexNotFoundError: 503,
     SchemaVersionError: 503,
     IndexBusyError: 503,
+    IndexDamagedError: 503,
 }
 # What the server itself says, in both languages: (code, English, Arabic) by status.
 HTTP_ERRORS = {

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request, send_from_directory
 
-from indexer.errors import BadQueryError, IndexNotFoundError, SchemaVersionError
+from indexer.errors import BadQueryError, IndexDamagedError, IndexNotFoundError, SchemaVersionError
 
 from . import params
 from .engine import engine
@@ -25,7 +25,7 @@ def search() -> Any:
     context: dict[str, Any] = {"q": q, "chosen": chosen}
     try:
         searcher = engine()
-    except (IndexNotFoundError, SchemaVersionError) as error:
+    except (IndexNotFoundError, IndexDamagedError, SchemaVersionError) as error:
         return render_template("search.html", no_index=error.arabic, **context), 503
     if not q:
         return render_template("search.html", info=searcher.info(), **context)

@@ -1,0 +1,158 @@
+"""A damaged index: each kind of damage gives one clear line (exit 2 in the CLI,
+503 with the error shape on the server), never a traceback; a running engine
+keeps serving the generation it has open; what is derived is derived again."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from arabic_search.cli import main
+from conftest import write_corpus
+from indexer import build_index
+from indexer.errors import IndexDamagedError, IndexNotFoundError
+from indexer.storage import CURRENT, current_generation
+from search.engine import open_index
+from web import create_app
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("faults")
+    build_index([write_corpus(root / "corpus")], root / "index")
+    return root / "index"
+
+
+@pytest.fixture
+def index_dir(pristine: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "index"
+    shutil.copytree(pristine, copy)
+    return copy
+
+
+def _segment_file(generation: Path, suffix: str) -> Path:
+    return sorted(generation.glob(f"MAIN_*{suffix}"))[0]
+
+
+def _write_binary_current(index_dir: Path, generation: Path) -> None:
+    (index_dir / CURRENT).write_bytes(b"\xff\xfe\x00\x01")
+
+
+# (damage, what the one line says)
+DAMAGE = {
+    "CURRENT deleted": (lambda d, g: (d / CURRENT).unlink(), "CURRENT (which names the live generation) is missing"),
+    "CURRENT a folder": (
+        lambda d, g: ((d / CURRENT).unlink(), (d / CURRENT).mkdir()),
+        "cannot read CURRENT: Is a directory",
+    ),
+    "CURRENT binary": (_write_binary_current, "CURRENT does not hold a generation's name"),
+    "CURRENT names a missing generation": (
+        lambda d, g: (d / CURRENT).write_text("gen-20200101T000000-000000\n"),
+        "CURRENT names gen-20200101T000000-000000, which is missing",
+    ),
+    "meta.json deleted": (lambda d, g: (g / "meta.json").unlink(), "which has no meta.json"),
+    "table of contents deleted": (
+        lambda d, g: next(g.glob("_MAIN_*.toc")).unlink(),
+        "has no table of contents (_MAIN_*.toc)",
+    ),
+    "table of contents overwritten": (
+        lambda d, g: next(g.glob("_MAIN_*.toc")).write_bytes(b"garbage\n" * 10),
+        "the table of contents of gen-",
+    ),
+    "a segment's terms deleted": (
+        lambda d, g: _segment_file(g, ".trm").unlink(),
+        "cannot be read (No such file or directory: MAIN_",
+    ),
+    "vocabulary overwritten": (lambda d, g: (g / "vocabulary.json").write_text("{bad"), "cannot be read (Expecting"),
+}
+
+
+@pytest.mark.parametrize("kind", DAMAGE)
+def test_each_damage_is_one_line_in_the_cli_and_a_503_on_the_server(index_dir, kind):
+    damage, says = DAMAGE[kind]
+    damage(index_dir, current_generation(index_dir))
+    for command in ("search", "stats"):
+        args = [command, "وزير"] if command == "search" else [command]
+        result = CliRunner().invoke(main, [*args, "--index-dir", str(index_dir)])
+        if command == "stats" and kind == "vocabulary overwritten":
+            assert result.exit_code == 0  # stats does not read the words
+            continue
+        assert result.exit_code == 2, result.output
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(f"Error: the index at {index_dir} is damaged: ") and says in line, line
+        assert "arabic-search check --repair" in line and "Traceback" not in result.output
+    client = create_app({"index_dir": index_dir, "rate_limit": 0}).test_client()
+    response = client.get("/api/search?q=وزير")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "index_damaged"
+    page = client.get("/?q=وزير")
+    assert page.status_code == 503 and "الفهرس تالف" in page.get_data(as_text=True)
+
+
+def test_an_index_folder_without_generations_is_still_no_index(tmp_path):
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / CURRENT).write_bytes(b"\xff\xfe")
+    with pytest.raises(IndexNotFoundError, match="arabic-search index"):
+        open_index(tmp_path / "index")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d, g: (d / CURRENT).unlink(),
+        lambda d, g: (d / CURRENT).write_text("gen-20200101T000000-000000\n"),
+        lambda d, g: (g / "meta.json").unlink(),
+    ],
+    ids=["CURRENT deleted", "CURRENT names a missing generation", "meta.json deleted"],
+)
+def test_a_running_engine_keeps_serving_the_generation_it_has_open(index_dir, damage, caplog):
+    with open_index(index_dir) as engine:
+        engine.recheck_seconds = 0
+        before = engine.search("وزير")
+        damage(index_dir, current_generation(index_dir))
+        with caplog.at_level(logging.ERROR, logger="search.engine"):
+            for _ in range(3):
+                after = engine.search("وزير")
+                assert [h["id"] for h in after["hits"]] == [h["id"] for h in before["hits"]]
+        [logged] = caplog.records  # once, not at every search
+        assert f"the index at {index_dir} is damaged" in logged.getMessage()
+        assert "still serving gen-" in logged.getMessage()
+
+
+def test_a_newer_generation_that_cannot_be_opened_leaves_the_open_one_serving(index_dir, tmp_path, caplog):
+    with open_index(index_dir) as engine:
+        engine.recheck_seconds = 0
+        before = engine.search("وزير")["total"]
+        build_index([write_corpus(tmp_path / "corpus")], index_dir)  # a new generation...
+        _segment_file(current_generation(index_dir), ".trm").unlink()  # ...damaged
+        with caplog.at_level(logging.ERROR, logger="search.engine"):
+            assert engine.search("وزير")["total"] == before
+        assert "cannot be read (No such file or directory" in caplog.text
+    with pytest.raises(IndexDamagedError):
+        open_index(index_dir)  # nothing open to fall back on
+
+
+def test_a_damaged_arrays_file_is_derived_again_in_memory(index_dir, caplog):
+    with open_index(index_dir) as engine:
+        expected = engine.search("وزير")
+    arrays = _segment_file(current_generation(index_dir), ".arrays")
+    arrays.write_bytes(arrays.read_bytes()[:100])
+    with caplog.at_level(logging.WARNING), open_index(index_dir) as engine:
+        found = engine.search("وزير")
+    assert [h["id"] for h in found["hits"]] == [h["id"] for h in expected["hits"]] and found["total"] == expected[
+        "total"
+    ]
+    assert f"{arrays} cannot be read" in caplog.text and "check --repair" in caplog.text
+
+
+def test_a_build_mends_a_broken_pointer_and_leaves_no_generation_behind(index_dir, tmp_path):
+    _write_binary_current(index_dir, current_generation(index_dir))
+    build_index([write_corpus(tmp_path / "corpus")], index_dir)
+    generations = sorted(p.name for p in index_dir.glob("gen-*"))
+    assert generations == [current_generation(index_dir).name]
+    with open_index(index_dir) as engine:
+        assert engine.search("وزير")["total"] > 0
