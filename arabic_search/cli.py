@@ -23,6 +23,7 @@ import click
 
 from indexer import ArabicSearchError, IndexNotFoundError, Settings, build_index, index_stats, update_index
 from indexer.analysis import STRATEGIES, explain
+from indexer.check import check, remove_leftovers
 from indexer.report import Problem, count_skipped
 from indexer.storage import check_index
 from search import MAX_PER_PAGE, open_index
@@ -226,6 +227,8 @@ def serve(index_dir: Path | None, host: str | None, port: int | None, workers: i
             raise
         click.echo(f"no index at {settings.index_dir} yet: indexing the bundled sample first", err=True)
         build_index(settings=settings, progress=True)
+    for removed in remove_leftovers(settings.index_dir):
+        click.echo(f"cleaned {removed}", err=True)
     click.echo(f"serving {settings.index_dir} on http://{settings.host}:{settings.port}/ (Ctrl-C stops)", err=True)
     serve_app(settings, debug=debug)
 
@@ -361,3 +364,26 @@ def stats(index_dir: Path | None, as_json: bool) -> None:
     click.echo(f"schema version: {info['schema_version']} (stemmer: {info['stemmer']})")
     click.echo(f"built:          {info['built_at']} in {info['build_seconds']:.1f} s")
     click.echo(f"updated:        {info['updated_at']}")
+
+
+@main.command("check")
+@index_dir_option
+@click.option(
+    "--repair", is_flag=True, help="Derive again what can be (arrays, vocabulary, CURRENT); remove leftovers."
+)
+def check_command(index_dir: Path | None, repair: bool) -> None:
+    """Check that the index is whole and its parts in step: one line per problem.
+    Exit 0 when nothing is wrong (or all was repaired), 1 when problems remain."""
+    settings = Settings.load(index_dir=index_dir)
+    report = check(settings.index_dir, repair=repair)
+    for line in report.repaired:
+        click.echo(f"repaired: {line}")
+    for line in report.problems:
+        click.echo(f"problem: {line}", err=True)
+    where = f"{settings.index_dir} ({report.generation})" if report.generation else str(settings.index_dir)
+    if report.ok:
+        click.echo(f"ok: {where}, {_count(report.documents, 'document')} in {_count(report.segments, 'segment')}")
+        return
+    hint = "" if repair else "; `arabic-search check --repair` mends what can be derived again"
+    click.echo(f"{len(report.problems)} problem(s) in {where}{hint}", err=True)
+    sys.exit(1)

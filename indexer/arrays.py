@@ -294,17 +294,31 @@ def write_missing(storage_dir: Path, leaves: Iterable[SegmentReader]) -> int:
     writer made in an update); returns how many were written."""
     written = 0
     for leaf in leaves:
-        path = path_of(storage_dir, leaf.segment().segment_id())
-        if not path.exists():
-            writer = ArraysWriter.create(path, leaf.doc_count_all())
-            try:
-                derive(leaf, writer)
-            except BaseException:
-                writer.abort()
-                raise
-            writer.close()
+        if not path_of(storage_dir, leaf.segment().segment_id()).exists():
+            write(storage_dir, leaf)
             written += 1
     return written
+
+
+def write(storage_dir: Path, leaf: SegmentReader) -> None:
+    """(Re)write the segment's arrays file from the segment; it replaces the old
+    one only once complete."""
+    writer = ArraysWriter.create(path_of(storage_dir, leaf.segment().segment_id()), leaf.doc_count_all())
+    try:
+        derive(leaf, writer)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
+
+
+def derived(leaf: SegmentReader) -> bytes:
+    """What the segment's arrays file holds, derived from the segment in memory."""
+    buffer = io.BytesIO()
+    writer = ArraysWriter(buffer, leaf.doc_count_all())
+    derive(leaf, writer)
+    writer.finish()
+    return buffer.getvalue()
 
 
 def open_segment(storage_dir: Path, leaf: SegmentReader) -> SegmentArrays:
@@ -319,8 +333,4 @@ def open_segment(storage_dir: Path, leaf: SegmentReader) -> SegmentArrays:
     except (OSError, ValueError) as error:  # cut short, overwritten
         problem = f"cannot be read ({error})"
     log.warning("%s %s: deriving it in memory (`arabic-search check --repair` writes it again)", path, problem)
-    buffer = io.BytesIO()
-    writer = ArraysWriter(buffer, leaf.doc_count_all())
-    derive(leaf, writer)
-    writer.finish()
-    return SegmentArrays.read(np.frombuffer(buffer.getbuffer(), dtype=np.uint8), str(path))
+    return SegmentArrays.read(np.frombuffer(derived(leaf), dtype=np.uint8), str(path))

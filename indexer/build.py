@@ -73,7 +73,8 @@ def build_index(
                 raise SourceError(_nothing_read(paths, report))
             seconds = time.perf_counter() - started
             now = utc_now()
-            IndexMeta(SCHEMA_VERSION, settings.stemmer, now, now, round(seconds, 3), [str(p) for p in paths]).save(
+            sources_read = [str(p) for p in paths]
+            IndexMeta(SCHEMA_VERSION, settings.stemmer, now, now, round(seconds, 3), sources_read, documents).save(
                 building
             )
             vocabulary.save(building)

@@ -30,6 +30,7 @@ import shutil
 import struct
 import threading
 import traceback
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -71,6 +72,8 @@ class IndexMeta:
     updated_at: str
     build_seconds: float
     sources: list[str] = field(default_factory=list)
+    #: Live documents when it was written: ``check`` compares the index with it.
+    documents: int | None = None
 
     def save(self, generation: Path) -> None:
         path = generation / META
@@ -175,7 +178,7 @@ def damage_as_error(index_dir: Path, generation: Path) -> Iterator[None]:
 
 
 # What reading a damaged file raises (struct.error for a short read, EOFError and
-# UnpicklingError for a cut pickle, IndexError and ValueError for garbage, Whoosh's
+# UnpicklingError for a cut pickle, zlib.error for a cut compressed block, IndexError and ValueError for garbage, Whoosh's
 # own IndexError for a table of contents that is not one). Not AttributeError or
 # ImportError: those are bugs (or, unpickling a schema, another version).
 _DAMAGE = (
@@ -187,6 +190,7 @@ _DAMAGE = (
     KeyError,
     struct.error,
     pickle.UnpicklingError,
+    zlib.error,
 )
 
 
@@ -276,17 +280,24 @@ def publish(index_dir: Path, building: Path) -> Path:
         previous: str | None = current_generation(index_dir).name
     except (IndexNotFoundError, IndexDamagedError):  # the new generation mends a broken pointer
         previous = None
+    point_at(index_dir, generation)
+    for old in index_dir.glob(GENERATION_PREFIX + "*"):
+        if old.name not in (generation.name, previous):
+            shutil.rmtree(old, ignore_errors=True)
+    return generation
+
+
+def point_at(index_dir: Path, generation: Path) -> None:
+    """Make ``generation`` the live one: ``CURRENT`` names it, replaced atomically."""
     pointer = index_dir / (CURRENT + ".tmp")
     with open(pointer, "w", encoding="utf-8") as handle:
         handle.write(generation.name + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+    if (index_dir / CURRENT).is_dir():  # a folder in its place: nothing to keep in it
+        shutil.rmtree(index_dir / CURRENT)
     os.replace(pointer, index_dir / CURRENT)
     _fsync_dir(index_dir)
-    for old in index_dir.glob(GENERATION_PREFIX + "*"):
-        if old.name not in (generation.name, previous):
-            shutil.rmtree(old, ignore_errors=True)
-    return generation
 
 
 def directory_size(path: Path) -> int:

@@ -84,6 +84,7 @@ def update_index(
             if stats.added or stats.changed or stats.deleted:
                 vocabulary.save(building)
                 meta.updated_at = utc_now()
+                meta.documents = stats.documents
                 meta.save(building)
                 publish(settings.index_dir, building)
             else:

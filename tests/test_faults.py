@@ -15,7 +15,7 @@ from arabic_search.cli import main
 from conftest import write_corpus
 from indexer import build_index
 from indexer.errors import IndexDamagedError, IndexNotFoundError
-from indexer.storage import CURRENT, current_generation
+from indexer.storage import CURRENT, current_generation, write_lock
 from search.engine import open_index
 from web import create_app
 
@@ -156,3 +156,105 @@ def test_a_build_mends_a_broken_pointer_and_leaves_no_generation_behind(index_di
     assert generations == [current_generation(index_dir).name]
     with open_index(index_dir) as engine:
         assert engine.search("وزير")["total"] > 0
+
+
+# -- arabic-search check [--repair] ------------------------------------------------------
+
+
+def _check(index_dir: Path, *options: str):
+    return CliRunner().invoke(main, ["check", *options, "--index-dir", str(index_dir)])
+
+
+def test_check_says_ok_on_a_whole_index(index_dir):
+    result = _check(index_dir)
+    assert result.exit_code == 0, result.output
+    assert (
+        result.output.strip() == f"ok: {index_dir} ({current_generation(index_dir).name}), 6 documents in 1 segment"
+    )
+
+
+def _truncate_arrays(d: Path, g: Path) -> None:
+    path = _segment_file(g, ".arrays")
+    path.write_bytes(path.read_bytes()[:100])
+
+
+def _leave_leftovers(d: Path, g: Path) -> None:
+    (d / ".building-20261203T000000-abcdef").mkdir()
+    (d / "CURRENT.tmp").write_text("gen-x")
+    (g / "MAIN_x.arrays.123.partial").write_bytes(b"half")
+
+
+REPAIRABLE = {
+    "arrays cut short": (_truncate_arrays, "MAIN_", ".arrays differs from its segment"),
+    "arrays deleted": (lambda d, g: _segment_file(g, ".arrays").unlink(), ".arrays is missing"),
+    "vocabulary overwritten": (
+        lambda d, g: (g / "vocabulary.json").write_text("[]"),
+        "vocabulary.json is not in step with the documents",
+    ),
+    "vocabulary unreadable": (
+        lambda d, g: (g / "vocabulary.json").write_text("{bad"),
+        "vocabulary.json cannot be read",
+    ),
+    "CURRENT binary": (_write_binary_current, "CURRENT does not hold a generation's name"),
+    "CURRENT a folder": (
+        lambda d, g: ((d / CURRENT).unlink(), (d / CURRENT).mkdir()),
+        "cannot read CURRENT: Is a directory",
+    ),
+    "CURRENT deleted": (lambda d, g: (d / CURRENT).unlink(), "CURRENT (which names the live generation) is missing"),
+    "leftovers": (_leave_leftovers, ".building-20261203T000000-abcdef is left over"),
+}
+
+
+@pytest.mark.parametrize("kind", REPAIRABLE)
+def test_check_finds_what_can_be_derived_again_and_repair_mends_it(index_dir, kind):
+    with open_index(index_dir) as engine:
+        expected = engine.search("وزير")
+    damage, *says = REPAIRABLE[kind]
+    damage(index_dir, current_generation(index_dir) if (index_dir / CURRENT).is_file() else None)
+    found = _check(index_dir)
+    assert found.exit_code == 1
+    assert all(part in found.stderr for part in says), found.stderr
+    assert found.stderr.splitlines()[-1].endswith("`arabic-search check --repair` mends what can be derived again")
+    repaired = _check(index_dir, "--repair")
+    assert repaired.exit_code == 0, repaired.output
+    assert repaired.stdout.startswith("repaired: ") and repaired.stdout.splitlines()[-1].startswith("ok: ")
+    assert _check(index_dir).exit_code == 0
+    with open_index(index_dir) as engine:
+        again = engine.search("وزير")
+    assert [h["id"] for h in again["hits"]] == [h["id"] for h in expected["hits"]]
+    assert again["suggestion"] == expected["suggestion"]
+
+
+def test_check_reports_what_only_a_rebuild_mends(index_dir):
+    postings = _segment_file(current_generation(index_dir), ".pst")
+    postings.write_bytes(postings.read_bytes()[:200])
+    for options in ((), ("--repair",)):
+        result = _check(index_dir, *options)
+        assert result.exit_code == 1
+        assert "cannot be read" in result.stderr and "rebuild with `arabic-search index`" in result.stderr
+
+
+def test_check_compares_the_document_count_with_the_metadata(index_dir):
+    meta = current_generation(index_dir) / "meta.json"
+    meta.write_text(meta.read_text().replace('"documents": 6', '"documents": 7'))
+    result = _check(index_dir)
+    assert result.exit_code == 1
+    assert "problem: meta.json counts 7 documents, the index holds 6" in result.stderr
+
+
+def test_check_finds_documents_that_cannot_be_found(index_dir, monkeypatch):
+    from whoosh.reading import SegmentReader
+
+    real = SegmentReader.first_id
+    monkeypatch.setattr(SegmentReader, "first_id", lambda self, name, text: real(self, name, text) + 1)
+    result = _check(index_dir)
+    assert result.exit_code == 1
+    assert "problem: 6 documents cannot be found: " in result.stderr and "(by its id)" in result.stderr
+
+
+def test_check_leaves_the_folder_of_a_running_build_alone(index_dir):
+    (index_dir / ".building-20261203T000000-abcdef").mkdir()
+    with write_lock(index_dir):  # as a running build holds it
+        assert _check(index_dir).exit_code == 0
+        assert "another process is writing the index" in _check(index_dir, "--repair").stderr
+    assert (index_dir / ".building-20261203T000000-abcdef").is_dir()

@@ -187,3 +187,27 @@ def test_each_worker_allows_its_share_of_the_rate_limit():
     assert worker_settings(Settings.load(rate_limit=600, workers=2)).rate_limit == 300
     assert worker_settings(Settings.load(rate_limit=5, workers=2)).rate_limit == 3
     assert worker_settings(Settings.load(rate_limit=0, workers=4)).rate_limit == 0
+
+
+def test_serve_on_a_damaged_index_says_what_broke_and_never_indexes_over_it(web_index, tmp_path):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(web_index, damaged)
+    (damaged / "CURRENT").write_bytes(b"\xff\xfe")
+    result = serve_and_fail(tmp_path, "--index-dir", str(damaged))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: the index at {damaged} is damaged: CURRENT does not hold a generation's name;"
+        " `arabic-search check --repair` mends what can be derived again, else rebuild it with `arabic-search index`"
+    ]
+    assert (damaged / "CURRENT").read_bytes() == b"\xff\xfe"  # nothing written over it
+
+
+def test_serve_removes_what_killed_builds_left_as_it_starts(web_index, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(web_index, index)
+    (index / ".building-20261203T000000-abcdef").mkdir()
+    (current_generation(index) / "MAIN_x.arrays.123.partial").write_bytes(b"half")
+    with live_server(index, cwd=tmp_path) as base:
+        status, _, body = get(base + "/api/health")
+        assert status == 200
+    assert not list(index.glob(".building-*")) and not list(current_generation(index).glob("*.partial"))
