@@ -21,7 +21,7 @@ from .report import IngestReport, Problem, count_skipped
 from .schema import SCHEMA_VERSION, build_schema, document_fields
 from .settings import Settings
 from .sources import iter_documents, total_bytes
-from .storage import IndexMeta, directory_size, new_building_dir, publish, utc_now, write_lock
+from .storage import IndexMeta, directory_size, machine_refusals, new_building_dir, publish, utc_now, write_lock
 from .vocabulary import Vocabulary
 
 # From about this much input, worker processes pay for their start (measured on
@@ -62,7 +62,7 @@ def build_index(
     started = time.perf_counter()
     report = IngestReport(strict=strict)
     input_bytes = total_bytes(paths)
-    with write_lock(target):
+    with machine_refusals(target), write_lock(target):
         building = new_building_dir(target)
         try:
             vocabulary = Vocabulary()

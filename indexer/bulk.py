@@ -301,7 +301,8 @@ def _work(index_dir: str, limitmb: int, parent: int, jobs: Any, results: Any) ->
                 series.add(fields)
         results.put((*series.finish(), None))
     except BaseException as error:  # the parent reports it; nothing else would see it
-        results.put(([], Vocabulary(), (f"{type(error).__name__}: {error}", traceback.format_exc())))
+        code = error.errno if isinstance(error, OSError) else None  # a full disk is the parent's to name
+        results.put(([], Vocabulary(), (f"{type(error).__name__}: {error}", traceback.format_exc(), code)))
 
 
 class BulkWriter:
@@ -361,8 +362,11 @@ class BulkWriter:
                     if worker.exitcode not in (None, 0):
                         raise RuntimeError(f"an indexing process died (exit code {worker.exitcode})") from None
         if error:
-            failure = RuntimeError(f"an indexing process failed: {error[0]}")
-            failure.add_note(error[1])
+            message, trace, code = error
+            failure: Exception = (
+                OSError(code, os.strerror(code)) if code else RuntimeError(f"an indexing process failed: {message}")
+            )
+            failure.add_note(trace)
             raise failure
         return done, vocabulary
 

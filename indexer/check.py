@@ -20,7 +20,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 
 from . import arrays
-from .errors import IndexBusyError, IndexDamagedError, IndexNotFoundError, SchemaVersionError
+from .errors import IndexBusyError, IndexDamagedError, IndexNotFoundError, IndexWriteError, SchemaVersionError
 from .storage import (
     BUILDING_PREFIX,
     CURRENT,
@@ -176,7 +176,7 @@ def remove_leftovers(index_dir: Path) -> list[str]:
     try:
         with write_lock(index_dir):
             _leftovers(index_dir, current_generation(index_dir), report, repair=True)
-    except (IndexBusyError, IndexNotFoundError, IndexDamagedError):
+    except (IndexBusyError, IndexNotFoundError, IndexDamagedError, IndexWriteError):
         pass
     return report.repaired
 
@@ -188,7 +188,7 @@ def _leftovers(index_dir: Path, live: Path | None, report: CheckReport, repair: 
         try:  # a build or update that is running now owns its folder
             with write_lock(index_dir):
                 pass
-        except IndexBusyError:
+        except (IndexBusyError, IndexWriteError):  # running, or nothing could be removed anyway
             return
     for path in _left_over(index_dir, live):
         if repair:

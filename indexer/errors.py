@@ -64,11 +64,26 @@ class IndexDamagedError(ArabicSearchError):
 class IndexBusyError(ArabicSearchError):
     code = "index_busy"
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, writer: str = "") -> None:
+        by = f" ({writer})" if writer else ""
         super().__init__(
-            f"another process is writing the index at {index_dir}; try again when it has finished",
+            f"another process{by} is writing the index at {index_dir}; try again when it has finished",
             "عملية أخرى تكتب الفهرس الآن؛ أعد المحاولة بعد انتهائها.",
         )
+
+
+class IndexWriteError(ArabicSearchError):
+    """The machine refused to write the index (a full disk, a read-only file
+    system, no permission); the live index is left as it was."""
+
+    code = "cannot_write"
+
+    def __init__(self, index_dir: Path, reason: str) -> None:
+        super().__init__(
+            f"{reason}: nothing was changed, the live index at {index_dir} is as it was",
+            "تعذّرت كتابة الفهرس (لا مساحة على القرص أو لا إذن بالكتابة)؛ بقي الفهرس كما كان.",
+        )
+        self.reason = reason
 
 
 class SettingsError(ArabicSearchError):

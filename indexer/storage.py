@@ -20,6 +20,7 @@ that still read it are not pulled from under.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -41,7 +42,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import TOC, EmptyIndexError, FileIndex
 from whoosh.index import IndexError as WhooshIndexError
 
-from .errors import IndexBusyError, IndexDamagedError, IndexNotFoundError, SchemaVersionError
+from .errors import IndexBusyError, IndexDamagedError, IndexNotFoundError, IndexWriteError, SchemaVersionError
 from .schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
@@ -212,30 +213,73 @@ def check_index(index_dir: Path) -> None:
 
 
 @contextmanager
+def machine_refusals(index_dir: Path) -> Iterator[None]:
+    """A full disk, a read-only file system or a missing permission while
+    writing the index, as one IndexWriteError naming the folder."""
+    try:
+        yield
+    except OSError as error:
+        reason = _REFUSALS.get(error.errno or 0)
+        if reason is None:
+            raise
+        raise IndexWriteError(index_dir, reason.format(index_dir)) from error
+
+
+_REFUSALS = {
+    errno.ENOSPC: "no space left on {}",
+    errno.EDQUOT: "no space left on {} (disk quota exceeded)",
+    errno.EROFS: "{} is on a read-only file system",
+    errno.EACCES: "no permission to write in {}",
+    errno.EPERM: "no permission to write in {}",
+}
+
+
+@contextmanager
 def write_lock(index_dir: Path) -> Iterator[None]:
     """One writer (build or update) per index directory at a time.
 
     A POSIX record lock (``lockf``), not ``flock``: it belongs to this process
     alone, so the indexing workers it forks cannot keep it alive after it dies.
     """
-    index_dir.mkdir(parents=True, exist_ok=True)
     # Record locks do not exclude threads of one process: a thread lock does.
     with _THREAD_LOCKS_GUARD:
         thread_lock = _THREAD_LOCKS.setdefault(index_dir.resolve(), threading.Lock())
     if not thread_lock.acquire(blocking=False):
         raise IndexBusyError(index_dir)
     try:
-        with open(index_dir / LOCK, "a+") as handle:
+        with machine_refusals(index_dir):
+            index_dir.mkdir(parents=True, exist_ok=True)
+            handle = open(index_dir / LOCK, "a+")  # noqa: SIM115 - closed below
+        with handle:
             try:
                 fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                raise IndexBusyError(index_dir) from None
+                handle.seek(0)
+                raise IndexBusyError(index_dir, _writer(handle.read().strip())) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")  # for a second writer to name this one
+            handle.flush()
             try:
                 yield
             finally:
                 fcntl.lockf(handle, fcntl.LOCK_UN)
     finally:
         thread_lock.release()
+
+
+def _writer(pid: str) -> str:
+    """The process that holds the write lock, as ``PID 123: arabic-search index ...``."""
+    if not pid.isdigit():
+        return ""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+    except OSError:
+        return f"PID {pid}"
+    words = [os.path.basename(w) if i == 0 else w for i, w in enumerate(c.decode(errors="replace") for c in command)]
+    if len(words) > 2 and words[1] == "-m":  # python -m arabic_search ...
+        words = words[2:]
+    return f"PID {pid}: {' '.join(' '.join(words).split())}"[:200]  # on one line
 
 
 def new_building_dir(index_dir: Path) -> Path:

@@ -22,6 +22,7 @@ from .sources import iter_documents
 from .storage import (
     current_generation,
     link_generation,
+    machine_refusals,
     new_building_dir,
     open_generation,
     publish,
@@ -67,7 +68,7 @@ def update_index(
     started = time.perf_counter()
     report = IngestReport(strict=strict)
     stats = UpdateStats(problems=report.problems)
-    with write_lock(settings.index_dir):
+    with machine_refusals(settings.index_dir), write_lock(settings.index_dir):
         live = current_generation(settings.index_dir)
         building = new_building_dir(settings.index_dir)
         try:

@@ -4,15 +4,19 @@ keeps serving the generation it has open; what is derived is derived again."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from arabic_search.cli import main
-from conftest import write_corpus
+from conftest import ROOT, write_corpus
 from indexer import build_index
 from indexer.errors import IndexDamagedError, IndexNotFoundError
 from indexer.storage import CURRENT, current_generation, write_lock
@@ -168,9 +172,7 @@ def _check(index_dir: Path, *options: str):
 def test_check_says_ok_on_a_whole_index(index_dir):
     result = _check(index_dir)
     assert result.exit_code == 0, result.output
-    assert (
-        result.output.strip() == f"ok: {index_dir} ({current_generation(index_dir).name}), 6 documents in 1 segment"
-    )
+    assert result.output.strip() == f"ok: {index_dir} ({current_generation(index_dir).name}), 6 documents in 1 segment"
 
 
 def _truncate_arrays(d: Path, g: Path) -> None:
@@ -258,3 +260,117 @@ def test_check_leaves_the_folder_of_a_running_build_alone(index_dir):
         assert _check(index_dir).exit_code == 0
         assert "another process is writing the index" in _check(index_dir, "--repair").stderr
     assert (index_dir / ".building-20261203T000000-abcdef").is_dir()
+
+
+# -- the machine refuses to write -----------------------------------------------------------
+
+_FULL_DISK = r"""
+import json, os, subprocess, sys
+disk, corpus, more = sys.argv[1:4]
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", disk], check=True)
+def run(*args):
+    done = subprocess.run([sys.executable, "-m", "arabic_search", *args, "--index-dir", disk + "/ix"],
+                          capture_output=True, text=True)
+    return [done.returncode, done.stderr.strip().splitlines()[-1:], done.stdout]
+steps = {"first": run("index", corpus)}
+free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+with open(disk + "/fill", "wb") as fill:  # leave 40 KB: less than the index takes
+    fill.write(bytes(free - 40_000))
+steps["index"] = run("index", corpus)
+steps["update"] = run("update", more)
+steps["files"] = sorted(os.listdir(disk + "/ix"))
+steps["check"] = run("check")
+steps["search"] = run("search", "الأمن")
+os.remove(disk + "/fill")
+steps["update after"] = run("update", more)
+print(json.dumps(steps))
+"""
+
+
+def test_a_full_disk_leaves_the_live_index_untouched_and_says_so(tmp_path):
+    """On a real 24 MB tmpfs (mounted in a user and mount namespace of its own),
+    filled but for 40 KB: a build and an update fail with one line, leave no
+    file behind, and the index still answers; with space again, the update runs."""
+    corpus = write_corpus(tmp_path / "corpus")
+    more = tmp_path / "more.jsonl"
+    more.write_text(
+        "".join(f'{{"id": "m{i}", "text": "{"خبر جديد عن الأمن رقم " * 40}{i}"}}\n' for i in range(2000)),
+        encoding="utf-8",
+    )
+    (tmp_path / "disk").mkdir()
+    script = tmp_path / "full_disk.py"
+    script.write_text(_FULL_DISK, encoding="utf-8")
+    steps = json.loads(_in_namespace(script, tmp_path / "disk", corpus, more).stdout)
+    assert steps["first"][0] == 0
+    disk = tmp_path / "disk" / "ix"
+    for step in ("index", "update"):
+        assert steps[step][:2] == [
+            2,
+            [f"Error: no space left on {disk}: nothing was changed, the live index at {disk} is as it was"],
+        ], steps[step]
+    assert [f for f in steps["files"] if not f.startswith("gen-")] == ["CURRENT", "write.lock"]
+    assert len([f for f in steps["files"] if f.startswith("gen-")]) == 1
+    assert steps["check"][0] == 0 and steps["search"][0] == 0 and "الأمن" in steps["search"][2]
+    assert steps["update after"][0] == 0 and "added 2,000" in steps["update after"][2]
+
+
+_READ_ONLY = r"""
+import json, subprocess, sys
+index, corpus = sys.argv[1:3]
+subprocess.run(["mount", "--bind", index, index], check=True)
+subprocess.run(["mount", "-o", "remount,ro,bind", index], check=True)
+def run(*args):
+    done = subprocess.run([sys.executable, "-m", "arabic_search", *args, "--index-dir", index],
+                          capture_output=True, text=True)
+    return [done.returncode, done.stderr.strip().splitlines()[-1:], done.stdout]
+print(json.dumps({"index": run("index", corpus), "update": run("update", corpus), "repair": run("check", "--repair"),
+                  "check": run("check"), "search": run("search", "الأمن")}))
+"""
+
+
+def test_a_read_only_index_is_searched_and_writing_it_says_why_not(index_dir, tmp_path):
+    script = tmp_path / "read_only.py"
+    script.write_text(_READ_ONLY, encoding="utf-8")
+    done = _in_namespace(script, index_dir, write_corpus(tmp_path / "corpus"))
+    steps = json.loads(done.stdout)
+    refused = [
+        f"Error: {index_dir} is on a read-only file system: nothing was changed, the live index at {index_dir} is as it was"
+    ]
+    assert steps["index"][:2] == steps["update"][:2] == steps["repair"][:2] == [2, refused]
+    assert steps["check"][0] == 0 and steps["search"][0] == 0 and "الأمن" in steps["search"][2]
+
+
+def _in_namespace(script: Path, *args: Path) -> subprocess.CompletedProcess:
+    """Run ``script`` as root of a user and mount namespace of its own: it can
+    mount a file system of its own (a small tmpfs, a read-only bind) on any machine."""
+    done = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", sys.executable, str(script), *map(str, args)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_a_second_writer_is_told_which_process_is_writing(index_dir, tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import time\nfrom indexer.storage import write_lock\nfrom pathlib import Path\n"
+         f"with write_lock(Path({str(index_dir)!r})):\n    print('held', flush=True)\n    time.sleep(30)"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        for command in (["index", str(write_corpus(tmp_path / "corpus"))], ["update", str(tmp_path / "corpus")]):
+            result = CliRunner().invoke(main, [*command, "--index-dir", str(index_dir)])
+            assert result.exit_code == 2
+            [line] = result.stderr.strip().splitlines()
+            assert line.startswith(f"Error: another process (PID {holder.pid}: ") and "with write_lock(Path(" in line
+            assert line.endswith(f") is writing the index at {index_dir}; try again when it has finished")
+    finally:
+        holder.kill()
+        holder.wait()
