@@ -285,7 +285,7 @@ def test_corrected_results_and_search_instead_for_the_original(page):
 def test_open_a_document_and_come_back_to_the_results(page):
     page.goto("/?q=الاعمال")
     page.locator(".hit h3 a").first.click()
-    page.wait_for_url("**/doc/h1?**")
+    page.wait_for_url("**/doc?id=h1&**")
     text = page.locator(".document .text")
     expect(text).to_have_text("قَالَ رَسُولُ اللَّهِ صَلَّى اللَّهُ عَلَيْهِ وَسَلَّمَ: إِنَّمَا الْأَعْمَالُ بِالنِّيَّاتِ")
     assert text.locator("mark").all_inner_texts() == ["الْأَعْمَالُ"]
@@ -318,7 +318,7 @@ def test_hostile_document_is_shown_as_text_and_runs_nothing(page):
     expect(page.locator(".hit h3")).to_have_text("<b>عنوان</b> <script>alert(1)</script>")
 
     page.locator(".hit h3 a").click()
-    page.wait_for_url("**/doc/hostile**")
+    page.wait_for_url("**/doc?id=hostile**")
     shown_as_text()
     expect(page.locator(".document .text")).to_have_text(HOSTILE_TEXT)
     screenshot(page, "hostile-document")
@@ -347,7 +347,7 @@ def test_no_console_errors_and_no_requests_elsewhere(browser, base_url):
         page.locator(".facets").get_by_role("link", name="رأي", exact=True).click()
         page.wait_for_url("**collection=**")
         page.locator(".hit h3 a").first.click()
-        page.wait_for_url("**/doc/**")
+        page.wait_for_url("**/doc?id=**")
         page.goto("/doc/hostile")
         page.goto("/?q=nofield:x")  # the error page is a main page too
         page.goto("/?q=التعاوم")  # nothing found, with a suggestion

@@ -323,7 +323,7 @@ def test_results_page_keeps_the_query_and_shows_ranked_highlighted_hits(client):
     html = client.get("/", query_string={"q": "الاعمال"}).get_data(as_text=True)
     assert 'value="الاعمال"' in html
     assert "<mark>الْأَعْمَالُ</mark>" in html
-    assert 'href="/doc/h1?q=' in html
+    assert 'href="/doc?id=h1&amp;q=' in html
 
 
 def test_results_page_pagination_and_facets(client):
@@ -452,6 +452,25 @@ def test_hostile_document_is_shown_as_text(client):
         assert "<script>document.title" not in html and "<img src=x" not in html
         assert "&lt;script&gt;" in html
         assert "<b>عنوان</b>" not in html
+
+
+def test_every_result_links_to_its_document_whatever_its_id(tmp_path):
+    ids = ["/etc/passwd", "a\nb", "../up", "x?y#z", "%41", "مقال 1", "a//b/"]
+    lines = [
+        json.dumps({"id": i, "title": f"عنوان {n}", "text": "نص عن الأمن"}, ensure_ascii=False)
+        for n, i in enumerate(ids)
+    ]
+    (tmp_path / "odd.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    build_index([tmp_path / "odd.jsonl"], tmp_path / "index")
+    client = create_app({"index_dir": tmp_path / "index", "rate_limit": 0}).test_client()
+    page = HTMLParser(client.get("/", query_string={"q": "الأمن"}).get_data(as_text=True))
+    links = {a.text(strip=True): a.attributes["href"] for a in page.css("li.hit h3 a")}
+    assert sorted(links) == sorted(f"عنوان {n}" for n in range(len(ids)))
+    for n, doc_id in enumerate(ids):
+        href = links[f"عنوان {n}"]
+        assert urlsplit(href).path == "/doc" and parse_qs(urlsplit(href).query)["id"] == [doc_id]
+        document = HTMLParser(client.get(href).get_data(as_text=True))
+        assert document.css_first("h1").text(strip=True) == f"عنوان {n}"
 
 
 def test_custom_404_and_500_pages(index_path):

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request, send_from_directory
+from werkzeug.exceptions import NotFound
 
 from indexer.errors import BadQueryError, IndexDamagedError, IndexNotFoundError, SchemaVersionError
 
@@ -48,8 +49,16 @@ def _keep_uncorrected(endpoint: str, values: dict[str, Any]) -> None:
             values["correct"] = "false"
 
 
+@blueprint.get("/doc")
 @blueprint.get("/doc/<path:doc_id>")
-def document(doc_id: str) -> Any:
+def document(doc_id: str | None = None) -> Any:
+    """A document by ``/doc?id=<id>`` (the links the pages make: any id survives
+    a query string, where ``/``, ``..`` or a line break in a path would not) or
+    by ``/doc/<id>``, kept for addresses already shared."""
+    if doc_id is None:
+        doc_id = request.args.get("id", "")
+        if not doc_id:
+            raise NotFound()
     q = request.args.get("q", "").strip()
     try:
         doc = engine().document(doc_id, q=q or None)

@@ -32,7 +32,7 @@ HEADERS = {
 }
 # Requests that run a search or read a document (the page with a query, the
 # search and suggest API, a document page or its JSON).
-LIMITED_PATHS = ("/", "/api/search", "/api/suggest")
+LIMITED_PATHS = ("/", "/api/search", "/api/suggest", "/doc")
 LIMITED_PREFIXES = ("/doc/", "/api/documents/")
 
 
