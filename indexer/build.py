@@ -14,6 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 from whoosh import index as whoosh_index
 
+from .analysis import memo
 from .bulk import BulkWriter
 from .bundled import sample_sources
 from .errors import SourceError
@@ -57,6 +58,7 @@ def build_index(
     """Index ``sources`` (default: the bundled sample) into a new generation of
     ``index_dir`` and make it live only once it is complete."""
     settings = (settings or Settings.load()).with_(index_dir=Path(index_dir) if index_dir else None)
+    memo.set_budget(settings.cache_mb)
     paths = [Path(s) for s in sources] if sources else sample_sources()
     target = settings.index_dir
     started = time.perf_counter()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import DEFAULT_STRATEGY, STRATEGIES
+from .analysis.memo import DEFAULT_BUDGET_MB
 from .errors import SettingsError
 
 
@@ -27,10 +28,20 @@ class Settings:
     )
     limitmb: int = _setting(384, "ARABIC_SEARCH_LIMITMB", "memory per indexing process, in MB")
     stemmer: str = _setting(DEFAULT_STRATEGY, "ARABIC_SEARCH_STEMMER", f"stemming strategy: {', '.join(STRATEGIES)}")
+    cache_mb: int = _setting(
+        DEFAULT_BUDGET_MB,
+        "ARABIC_SEARCH_CACHE_MB",
+        "memory for the analyses of words remembered, per process, in MB (least recently used go first)",
+    )
     host: str = _setting("127.0.0.1", "ARABIC_SEARCH_HOST", "address the web server listens on")
     port: int = _setting(5000, "ARABIC_SEARCH_PORT", "port the web server listens on")
     workers: int = _setting(
         os.cpu_count() or 2, "ARABIC_SEARCH_WORKERS", "web server worker processes (default: one per core)"
+    )
+    max_requests: int = _setting(
+        20_000,
+        "ARABIC_SEARCH_MAX_REQUESTS",
+        "requests a web server worker answers before it is replaced by a fresh one (10% jitter); 0: never",
     )
     rate_limit: int = _setting(
         600, "ARABIC_SEARCH_RATE_LIMIT", "searches per minute per client address; 0 turns the limit off"
@@ -70,10 +81,10 @@ class Settings:
     def validate(self) -> None:
         if self.stemmer not in STRATEGIES:
             raise SettingsError(f"stemmer must be one of {', '.join(STRATEGIES)}, not {self.stemmer!r}")
-        if self.procs < 0 or self.limitmb < 16:
-            raise SettingsError("procs must be >= 0 and limitmb >= 16")
-        if not 0 < self.port < 65536 or self.workers < 1 or self.rate_limit < 0:
-            raise SettingsError("port must be 1-65535, workers at least 1, rate_limit 0 or more")
+        if self.procs < 0 or self.limitmb < 16 or self.cache_mb < 1:
+            raise SettingsError("procs must be >= 0, limitmb >= 16 and cache_mb >= 1")
+        if not 0 < self.port < 65536 or self.workers < 1 or self.rate_limit < 0 or self.max_requests < 0:
+            raise SettingsError("port must be 1-65535, workers at least 1, rate_limit and max_requests 0 or more")
         self.proxy_networks()
 
     def proxy_networks(self) -> list[IPv4Network | IPv6Network]:

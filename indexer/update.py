@@ -14,6 +14,7 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from . import arrays
+from .analysis import memo
 from .documents import Document
 from .report import IngestReport, Problem, count_skipped
 from .schema import document_fields
@@ -65,6 +66,7 @@ def update_index(
     vocabulary and metadata are all written.
     """
     settings = (settings or Settings.load()).with_(index_dir=Path(index_dir) if index_dir else None)
+    memo.set_budget(settings.cache_mb)
     started = time.perf_counter()
     report = IngestReport(strict=strict)
     stats = UpdateStats(problems=report.problems)

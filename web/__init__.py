@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from indexer.analysis import memo
 from indexer.settings import Settings
 
 from . import api, errors, pages, params, security
@@ -21,6 +22,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` is a :class:`Settings`, or overrides of the
     settings read from the environment (``{"index_dir": ..., "rate_limit": 0}``)."""
     settings = config if isinstance(config, Settings) else Settings.load(**dict(config or {}))
+    memo.set_budget(settings.cache_mb)
     app = Flask(__name__)
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = params.MAX_BODY_BYTES

@@ -57,6 +57,10 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("limit_request_line", LIMIT_REQUEST_LINE)
         self.cfg.set("proc_name", "arabic-search")
         self.cfg.set("loglevel", "warning")
+        # The safety net under the caches' budget: a worker is replaced, at a
+        # moment of its own, after so many requests.
+        self.cfg.set("max_requests", self.settings.max_requests)
+        self.cfg.set("max_requests_jitter", self.settings.max_requests // 10)
 
     def load(self) -> Flask:
         # Each worker opens the index itself, after the fork: an open file

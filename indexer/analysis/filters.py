@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
 
 from whoosh.analysis import Filter, Token
 
+from .memo import WordCache
 from .normalize import normalize, normalize_forms
 from .stemming import DEFAULT_STRATEGY, STRATEGIES, stems
 from .stopwords import is_stop_word
@@ -94,7 +94,7 @@ class WordChain(Filter):
         """``forms(word, removestops)``: the word's forms, remembered per word."""
         memo = self.__dict__.get("_memo")
         if memo is None:
-            memo = self.__dict__["_memo"] = lru_cache(maxsize=self.MEMO_WORDS)(self._compose)
+            memo = self.__dict__["_memo"] = WordCache(self._compose, share=0.2, entry_bytes=320)
         return memo
 
     def _compose(self, word: str, removestops: bool) -> tuple[Form, ...]:

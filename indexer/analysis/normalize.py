@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
 
 from .chars import DAGGER_ALEF, FORMAT_CHARS, HARAKAT, QURANIC_MARKS, TATWEEL, expand
+from .memo import word_cache
 
 Step = Callable[[str], str]
 
@@ -156,7 +156,7 @@ FOLDING_STEPS: tuple[Step, ...] = (
 STEPS = CLEANING_STEPS + FOLDING_STEPS
 
 
-@lru_cache(maxsize=1 << 19)
+@word_cache(share=0.1, entry_bytes=200)
 def clean(word: str) -> str:
     """The word as written, without diacritics, tatweel or invisible marks. ``الدِّفَاعِ`` -> ``الدفاع``."""
     for step in CLEANING_STEPS:
@@ -171,7 +171,7 @@ def uthmani_alef(word: str) -> str:
     return _DAGGER_ALEF.sub("ا", _DAGGER_ALEF_OVER_WAW.sub("ا", word))
 
 
-@lru_cache(maxsize=1 << 19)
+@word_cache(share=0.1, entry_bytes=200)
 def normalize_forms(word: str) -> tuple[str, ...]:
     """The normalized forms a word stands for: one, or two for a word with a
     superscript alef, which modern spelling drops in some words (ٱلرَّحْمَٰنِ ->
@@ -183,7 +183,7 @@ def normalize_forms(word: str) -> tuple[str, ...]:
     return (first,) if second == first else (first, second)
 
 
-@lru_cache(maxsize=1 << 19)
+@word_cache(share=0.15, entry_bytes=200)
 def normalize(word: str) -> str:
     """All of ``STEPS`` in order: the form that is indexed and searched as "exact"."""
     word = clean(word)

@@ -39,10 +39,10 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from functools import lru_cache
 
 from tashaphyne.stemming import ArabicLightStemmer
 
+from .memo import word_cache
 from .normalize import normalize
 
 STRATEGIES = ("union", "anchored", "tashaphyne", "light", "none")
@@ -70,7 +70,7 @@ _LIGHT_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
 _local = threading.local()
 
 
-@lru_cache(maxsize=1 << 19)
+@word_cache(share=0.1, entry_bytes=160)
 def _tashaphyne(word: str) -> str:
     """tashaphyne's light stem. Its stemmer keeps results on the object, so each
     thread gets its own."""
@@ -151,7 +151,7 @@ _STEMMERS: dict[str, Callable[[str], tuple[str, ...]]] = {
 }
 
 
-@lru_cache(maxsize=1 << 19)
+@word_cache(share=0.15, entry_bytes=200)
 def stems(word: str, strategy: str = DEFAULT_STRATEGY) -> tuple[str, ...]:
     """The stems of one normalized word, most specific first.
 
