@@ -218,9 +218,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _serve(index: Path) -> tuple[subprocess.Popen, str]:
+def _serve(index: Path, settings: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`serve` on a free port, the rate limit off, ``settings`` as environment variables."""
     port = _free_port()
-    env = {**os.environ, "ARABIC_SEARCH_RATE_LIMIT": "0", "PYTHONPATH": str(BENCH.parent)}
+    env = {**os.environ, "ARABIC_SEARCH_RATE_LIMIT": "0", "PYTHONPATH": str(BENCH.parent), **(settings or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "arabic_search", "serve", "--index-dir", str(index), "--port", str(port)],
         env=env,

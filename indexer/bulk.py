@@ -11,10 +11,12 @@ index Whoosh's writer makes (the tests compare them).
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
 import queue
+import signal
 import traceback
 from array import array
 from collections import Counter, defaultdict
@@ -286,6 +288,7 @@ def _work(index_dir: str, limitmb: int, parent: int, jobs: Any, results: Any) ->
     # is written, and make no reference cycles: the cycle collector would walk
     # them again and again for nothing (measured: 14% of the time to gather).
     gc.disable()
+    _end_with(parent)
     try:
         series = _Segments(whoosh_index.open_dir(index_dir), limitmb)
         while True:
@@ -303,6 +306,23 @@ def _work(index_dir: str, limitmb: int, parent: int, jobs: Any, results: Any) ->
     except BaseException as error:  # the parent reports it; nothing else would see it
         code = error.errno if isinstance(error, OSError) else None  # a full disk is the parent's to name
         results.put(([], Vocabulary(), (f"{type(error).__name__}: {error}", traceback.format_exc(), code)))
+
+
+def _end_with(parent: int) -> None:
+    """Have Linux kill this process when its parent dies: a worker can be blocked
+    anywhere, even reading a batch the parent was killed in the middle of sending,
+    where no check of its own would run. (Elsewhere, and should the parent be gone
+    already, the check between batches ends it.)"""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 class BulkWriter:
