@@ -38,6 +38,7 @@ from indexer.vocabulary import Vocabulary
 from .complete import Typing, being_typed, complete, completes_words, field_candidates
 from .highlight import Matcher, Remembered, Verdict, highlight, snippet
 from .interpret import Interpretation, Interpreter, MatchTerms, keyword_filter
+from .keyboard import from_latin_layout
 from .query import Note, ParsedQuery, check_text, parse
 from .ranking import DEFAULT_WEIGHTS, Weights
 from .scored import Scored
@@ -268,7 +269,18 @@ class SearchEngine:
             chains = self._shared_for(view).chains
             suggestion = suggest(q, found.meaning.words, searcher.reader(), self._words(view), chains)
         corrected = None
-        if correct and suggestion is not None and not found.has_all_words:
+        arabic = from_latin_layout(q) if correct and not found.has_all_words else None
+        if arabic is not None:  # the keyboard was left in its Latin layout
+            better = self._find(view, _with_filters(parse(arabic), extra))
+            if better.has_all_words:
+                found, corrected, suggestion = better, {"query": arabic, "original": q}, arabic
+                found.meaning.notes.append(
+                    Note(
+                        f"{q!r} looks typed with the keyboard in its Latin layout: searched {arabic!r}",
+                        f"يبدو أن «{q}» كُتب ولوحة المفاتيح على الحروف اللاتينية، فبُحث عن «{arabic}».",
+                    )
+                )
+        if correct and corrected is None and suggestion is not None and not found.has_all_words:
             better = self._find(view, _with_filters(parse(suggestion), extra))
             if better.has_all_words:
                 found, corrected = better, {"query": suggestion, "original": q}

@@ -9,6 +9,7 @@ import pytest
 from conftest import HIT_KEYS, RESULT_KEYS, index_of
 from indexer import BadQueryError
 from search import open_index
+from search.keyboard import from_latin_layout
 from search.ranking import Weights
 
 # Each document is written one way; the tests type it other ways.
@@ -478,3 +479,27 @@ def test_a_word_too_long_inside_a_phrase_is_named_too(engine):
     result = engine.search(f'"{"ب" * 300} الأمن الداخلي"')
     assert [h["id"] for h in result["hits"]] == ["security"]
     assert any("too long to be a word" in n for n in result["interpretation"]["notes"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("hgHlk", "الأمن"), ("hgHlk hg]hogd", "الأمن الداخلي"), ("l]vsm", "مدرسة"), (",.dv", "وزير")],
+)
+def test_a_query_typed_with_the_keyboard_in_its_latin_layout_is_searched_as_arabic(engine, typed, meant):
+    assert from_latin_layout(typed) == meant
+    result = engine.search(typed)
+    assert result["corrected"] == {"query": meant, "original": typed} and result["suggestion"] == meant
+    assert [h["id"] for h in result["hits"]] == ids(engine, meant) != []
+    assert f"{typed!r} looks typed with the keyboard in its Latin layout" in result["interpretation"]["notes"][-1]
+    assert "لوحة المفاتيح" in result["interpretation"]["notes_ar"][-1]
+    assert engine.search(typed, correct=False)["total"] == 0  # exactly as typed: nothing
+
+
+@pytest.mark.parametrize("typed", ["الأمن hgHlk", "hgHlk OR x", "title:hgHlk", '"hgHlk"', "hgHlk*", "2023", ""])
+def test_arabic_operators_and_digits_are_never_read_as_a_latin_layout(typed):
+    assert from_latin_layout(typed) is None
+
+
+def test_latin_words_the_index_holds_are_not_read_as_arabic(engine):
+    result = engine.search("src")  # in the hostile document's text, as written
+    assert [h["id"] for h in result["hits"]] == ["hostile"] and result["corrected"] is None
