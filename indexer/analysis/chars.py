@@ -6,6 +6,8 @@ tokenizer can compile them, and expanded to sets where the normalizer needs them
 
 from __future__ import annotations
 
+from pyarabic import araby
+
 # Harakat, tanween, shadda, sukun, maddah/hamza marks, subscript alef and friends.
 HARAKAT = "\u064b-\u065f"
 # Superscript ("dagger") alef, as in رَحْمَٰن.
@@ -13,7 +15,7 @@ DAGGER_ALEF = "\u0670"
 # Quranic annotation and honorific marks: small high ligatures, stop signs, small
 # waw/yeh, rounded zero, and the extended Quranic marks of Arabic Extended-A.
 QURANIC_MARKS = "\u0610-\u061a\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed\u08d3-\u08e1\u08e3-\u08ff"
-TATWEEL = "\u0640"
+TATWEEL = araby.TATWEEL  # U+0640
 # Invisible format characters that real corpora are full of: zero-width space,
 # ZWNJ, ZWJ, LRM, RLM, bidi embeddings and isolates, Arabic letter mark, BOM,
 # soft hyphen, word joiner.

@@ -12,7 +12,9 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from .chars import DAGGER_ALEF, FORMAT_CHARS, HARAKAT, QURANIC_MARKS, TATWEEL, expand
+from pyarabic import araby
+
+from .chars import DAGGER_ALEF, FORMAT_CHARS, HARAKAT, QURANIC_MARKS, expand
 from .memo import word_cache
 
 Step = Callable[[str], str]
@@ -37,12 +39,10 @@ def _presentation_table() -> dict[int, str]:
 _PRESENTATION = _presentation_table()
 _FORMAT = _deleting(FORMAT_CHARS)
 _DIACRITICS = _deleting(HARAKAT + DAGGER_ALEF + QURANIC_MARKS)
-_TATWEEL = _deleting(TATWEEL)
 _PERSIAN = str.maketrans({"ک": "ك", "ڪ": "ك", "ی": "ي", "ے": "ي", "ۀ": "ه", "ە": "ه", "ھ": "ه", "ۃ": "ه"})
 _WASLA = str.maketrans({"ٱ": "ا"})
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٲ": "ا", "ٳ": "ا", "ٵ": "ا"})
 _ALEF_MAQSURA = str.maketrans({"ى": "ي"})
-_TEH_MARBUTA = str.maketrans({"ة": "ه"})
 _HAMZA_SEAT = re.compile("[ؤئ](?!ا)")
 # A seat before an alef (سؤال, رئاسة) stays a seat, ya: a bare hamza there, "ءا",
 # would read as the Uthmani madda on another pass, and normalizing twice would differ.
@@ -78,8 +78,8 @@ def remove_diacritics(word: str) -> str:
 
 
 def remove_tatweel(word: str) -> str:
-    """Remove tatweel (kashida). ``العـــراق`` -> ``العراق``."""
-    return word.translate(_TATWEEL)
+    """Remove tatweel (kashida). ``العـــراق`` -> ``العراق``. (pyarabic's, which does just this.)"""
+    return araby.strip_tatweel(word)
 
 
 def remove_wasla(word: str) -> str:
@@ -105,8 +105,8 @@ def fold_alef_maqsura(word: str) -> str:
 
 
 def fold_teh_marbuta(word: str) -> str:
-    """Ta marbuta -> ha. ``مدرسة`` -> ``مدرسه``."""
-    return word.translate(_TEH_MARBUTA)
+    """Ta marbuta -> ha. ``مدرسة`` -> ``مدرسه``. (pyarabic's, which does just this.)"""
+    return araby.normalize_teh(word)
 
 
 def fold_hamza_seats(word: str) -> str:
