@@ -119,6 +119,7 @@ class SearchEngine:
                     if view.generation == self._generation:
                         self._free.remove(view)
                         return view
+                known = self._generation
             view = self._open()
         except (IndexNotFoundError, IndexDamagedError) as error:
             with self._lock:
@@ -132,11 +133,15 @@ class SearchEngine:
             return view
         self._trouble = ""
         with self._lock:
-            for old in [v for v in self._free if v.generation != view.generation]:
-                self._free.remove(old)
-                self._retire(old)
             self._views.append(view)
-            self._generation = view.generation  # what was just read from disk is the latest word
+            # What was just read from disk is the latest word, unless another thread
+            # learned of a newer generation while this one opened (an open takes a
+            # while): then this view answers this one request and is retired.
+            if self._generation in (known, view.generation):
+                self._generation = view.generation
+                for old in [v for v in self._free if v.generation != view.generation]:
+                    self._free.remove(old)
+                    self._retire(old)
         return view
 
     def _open(self) -> _View:

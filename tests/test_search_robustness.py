@@ -25,6 +25,7 @@ from conftest import HIT_KEYS, RESULT_KEYS, write_corpus
 from indexer.build import build_index
 from indexer.errors import BadQueryError, DocumentNotFoundError, IndexNotFoundError
 from indexer.update import update_index
+from search import engine as engine_module
 from search.engine import MAX_PAGE, SearchEngine, open_index
 
 MARK_TAG = re.compile(r"</?mark>")
@@ -769,3 +770,38 @@ def test_engine_reopens_once_index_appears_after_a_failed_open(tmp_path):
     build_index([write_corpus(tmp_path / "corpus")], index_dir)
     with open_index(index_dir) as engine:
         assert engine.search("الأمن")["total"] == 2
+
+
+def test_a_slow_open_of_an_older_generation_does_not_hide_a_newer_one(tmp_path, monkeypatch):
+    """Thread B starts opening generation 1; meanwhile generation 2 is published
+    and opened by another thread. When B's open ends, the engine must still serve
+    generation 2 (it once went back to the older one until the next recheck)."""
+    corpus = write_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    engine = open_index(index_dir)
+    engine.recheck_seconds = 60  # no recheck but the ones forced below
+    build_index([corpus], index_dir)  # generation 1
+    opened_old, release = threading.Event(), threading.Event()
+    real_open = engine_module.open_generation
+
+    def slow_in_b(*args, **kwargs):
+        found = real_open(*args, **kwargs)
+        if threading.current_thread().name == "B":
+            opened_old.set()
+            release.wait(10)
+        return found
+
+    monkeypatch.setattr(engine_module, "open_generation", slow_in_b)
+    thread_b = threading.Thread(target=lambda: engine._give_back(engine._borrow(force=True)), name="B")
+    thread_b.start()
+    assert opened_old.wait(10)
+    (corpus / "extra.jsonl").write_text(
+        json.dumps({"id": "extra", "text": f"خبر عن {UNIQUE_B}"}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    build_index([corpus], index_dir)  # generation 2
+    engine._give_back(engine._borrow(force=True))  # another thread opens it
+    release.set()
+    thread_b.join(10)
+    assert [h["id"] for h in engine.search(UNIQUE_B)["hits"]] == ["extra"]
+    engine.close()
