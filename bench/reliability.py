@@ -75,9 +75,23 @@ def change_file(path: Path, added: int = 300, changed: int = 200) -> Path:
     return path
 
 
+_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
 def _command(kind: str, index: Path, change: Path) -> list[str]:
+    """`arabic-search index` (the sample and the change) or `update` (the change)."""
     sources = [] if kind == "update" else [str(s) for s in sample_sources()]
-    return [sys.executable, "-m", "arabic_search", kind, *sources, str(change), "--index-dir", str(index)]
+    return [kind, *sources, str(change), "--index-dir", str(index)]
+
+
+def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """`arabic-search ARGS`, run to its end."""
+    command = [sys.executable, "-m", "arabic_search", *args]
+    return subprocess.run(command, env=_ENV, check=check, capture_output=True, text=True)
+
+
+def _index_sample(index: Path) -> None:
+    _run("index", *(str(s) for s in sample_sources()), "--index-dir", str(index))
 
 
 def _state(index: Path) -> tuple[int, int]:
@@ -107,9 +121,11 @@ def kill_trial(kind: str, base: Path, change: Path, work: Path, delay: float, ex
     index = work / "index"
     shutil.rmtree(index, ignore_errors=True)
     shutil.copytree(base, index)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        _command(kind, index, change), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, "-m", "arabic_search", *_command(kind, index, change)],
+        env=_ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     time.sleep(delay)
     workers = _children(process.pid)
@@ -127,7 +143,7 @@ def kill_trial(kind: str, base: Path, change: Path, work: Path, delay: float, ex
     state = _state(index)
     if state not in (expected["before"], expected["after"]):
         return f"{kind} killed after {delay:.2f} s: the index shows {state}, neither {expected['before']} nor {expected['after']}"
-    again = subprocess.run(_command(kind, index, change), env=env, capture_output=True, text=True)
+    again = _run(*_command(kind, index, change), check=False)
     if again.returncode != 0:
         return f"{kind} after a kill at {delay:.2f} s failed: {again.stderr.strip()[-300:]}"
     report = check(index)
@@ -140,20 +156,13 @@ def prepare_kills(work: Path) -> tuple[Path, Path, dict[str, tuple[float, dict]]
     """The base index, the change, and per kind the seconds of an unkilled run and the expected states."""
     base = work / "base"
     change = change_file(work / "change.jsonl")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    sources = [str(s) for s in sample_sources()]
-    subprocess.run(
-        [sys.executable, "-m", "arabic_search", "index", *sources, "--index-dir", str(base)],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    _index_sample(base)
     runs = {}
     for kind in ("index", "update"):
         index = work / f"full-{kind}"
         shutil.copytree(base, index)
         started = time.perf_counter()
-        subprocess.run(_command(kind, index, change), env=env, check=True, capture_output=True)
+        _run(*_command(kind, index, change))
         runs[kind] = (time.perf_counter() - started, {"before": _state(base), "after": _state(index)})
         shutil.rmtree(index)
     return base, change, runs
@@ -364,14 +373,7 @@ def load(work: Path, seconds_between: float = 2.0) -> dict:
     """8 clients querying while the served index is rebuilt, then updated."""
     index = work / "served"
     change = change_file(work / "change.jsonl")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    sources = [str(s) for s in sample_sources()]
-    subprocess.run(
-        [sys.executable, "-m", "arabic_search", "index", *sources, "--index-dir", str(index)],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    _index_sample(index)
     before = _state(index)
     server = Server(index)
     stop = threading.Event()
@@ -401,19 +403,9 @@ def load(work: Path, seconds_between: float = 2.0) -> dict:
         for thread in threads:
             thread.start()
         time.sleep(seconds_between)
-        subprocess.run(
-            [sys.executable, "-m", "arabic_search", "index", *sources, "--index-dir", str(index)],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        _index_sample(index)  # a rebuild
         time.sleep(seconds_between)
-        subprocess.run(
-            [sys.executable, "-m", "arabic_search", "update", str(change), "--index-dir", str(index)],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        _run("update", str(change), "--index-dir", str(index))
         published = time.monotonic()
         time.sleep(seconds_between)
     finally:
@@ -455,12 +447,7 @@ def main() -> None:
         if "kills" in args.only:
             rows.update(kills(args.kills))
         index = work / "sample"
-        subprocess.run(
-            [sys.executable, "-m", "arabic_search", "index", "--index-dir", str(index)],
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            check=True,
-            capture_output=True,
-        )
+        _index_sample(index)
         if "hostile" in args.only:
             rows.update(hostile(index, args.hostile))
         if "soak" in args.only:

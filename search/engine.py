@@ -274,21 +274,20 @@ class SearchEngine:
             chains = self._shared_for(view).chains
             suggestion = suggest(q, found.meaning.words, searcher.reader(), self._words(view), chains)
         corrected = None
-        arabic = from_latin_layout(q) if correct and not found.has_all_words else None
-        if arabic is not None:  # the keyboard was left in its Latin layout
-            better = self._find(view, _with_filters(parse(arabic), extra))
+        arabic = from_latin_layout(q)
+        typed_in_latin = Note(
+            f"{q!r} looks typed with the keyboard in its Latin layout: searched {arabic!r}",
+            f"يبدو أن «{q}» كُتب ولوحة المفاتيح على الحروف اللاتينية، فبُحث عن «{arabic}».",
+        )
+        # Nothing with all the words: the keys read on the Arabic layout, then the spelling.
+        for alternative, note in ((arabic, typed_in_latin), (suggestion, None)):
+            if not correct or alternative is None or found.has_all_words:
+                continue
+            better = self._find(view, _with_filters(parse(alternative), extra))
             if better.has_all_words:
-                found, corrected, suggestion = better, {"query": arabic, "original": q}, arabic
-                found.meaning.notes.append(
-                    Note(
-                        f"{q!r} looks typed with the keyboard in its Latin layout: searched {arabic!r}",
-                        f"يبدو أن «{q}» كُتب ولوحة المفاتيح على الحروف اللاتينية، فبُحث عن «{arabic}».",
-                    )
-                )
-        if correct and corrected is None and suggestion is not None and not found.has_all_words:
-            better = self._find(view, _with_filters(parse(suggestion), extra))
-            if better.has_all_words:
-                found, corrected = better, {"query": suggestion, "original": q}
+                found, corrected, suggestion = better, {"query": alternative, "original": q}, alternative
+                if note is not None:
+                    found.meaning.notes.append(note)
         arrays = self._shared_for(view).arrays
         offset = (page - 1) * per_page
         best = ranked(found.result, arrays, offset + per_page)
