@@ -54,6 +54,9 @@ class Commands(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; the index is as it was before this command", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # `arabic-search search ... | head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            sys.exit(141)  # as a shell reports a process ended by SIGPIPE
         except Exception as error:
             log = _write_traceback(error)
             summary = f"{type(error).__name__}: {error}".splitlines()[0]

@@ -196,6 +196,19 @@ def test_a_query_in_bytes_that_are_not_utf8_is_one_line_exit_2(run, corpus, inde
             assert result.returncode == 0 and "وزير" in result.stdout, result.stderr
 
 
+def test_search_into_a_pipe_closed_early_ends_quietly(run, corpus, index_dir):
+    run("index", corpus, "--index-dir", index_dir)
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "arabic_search", "search", "وزير", "--index-dir", str(index_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    reader.stdout.close()  # as `| head -0` would
+    assert reader.wait(timeout=60) == 141
+    assert reader.stderr.read() == ""  # not "unexpected error ... this is a bug"
+
+
 def test_search_collection_option(run, corpus, index_dir):
     run("index", corpus, "--index-dir", index_dir)
     everywhere = run("search", "المسلم OR الدفاع", "--json", "--index-dir", index_dir)
