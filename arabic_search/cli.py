@@ -242,7 +242,7 @@ def serve(index_dir: Path | None, host: str | None, port: int | None, workers: i
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def analyze(text: str, stemmer: str | None, as_json: bool) -> None:
     """Show how TEXT is analyzed: each word's original form, normalized form,
-    stems and character offsets. Use it to see why a word matches or not."""
+    stems, lemmas and character offsets. Use it to see why a word matches or not."""
     strategy = Settings.load(stemmer=stemmer).stemmer
     rows = [asdict(word) for word in explain(text, strategy)]
     if as_json:
@@ -251,13 +251,14 @@ def analyze(text: str, stemmer: str | None, as_json: bool) -> None:
     if not rows:
         click.echo("no words in this text", err=True)
         return
-    click.echo(_pad("original", 16) + _pad("normalized", 16) + _pad("stems", 24) + "offsets")
+    click.echo(_pad("original", 16) + _pad("normalized", 16) + _pad("stems", 24) + _pad("lemmas", 16) + "offsets")
     for row in rows:
         stem_text = "(stop word)" if row["stop_word"] else " ".join(row["stems"])
         click.echo(
             _pad(row["original"], 16)
             + _pad(" ".join(row["normalized"]), 16)
             + _pad(stem_text, 24)
+            + _pad(" ".join(row["lemmas"]) or "-", 16)
             + f"{row['start']}-{row['end']}"
         )
 

@@ -6,19 +6,22 @@ from __future__ import annotations
 
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from .analysis import exact_analyzer, stem_analyzer
+from .analysis import exact_analyzer, lemma_analyzer, stem_analyzer
 from .documents import Document
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
-# Text fields and their stemmed twins: search ranks exact-form matches above stem-only ones.
+# Text fields and their two other views, stems and lemmas: search ranks exact-form
+# matches above stem-only ones, and those above lemma-only ones.
 TEXT_FIELDS = ("title", "text")
 STEM_SUFFIX = "_stem"
+LEMMA_SUFFIX = "_lemma"
 
 
 def build_schema(stemmer: str) -> Schema:
     exact = exact_analyzer()
     stem = stem_analyzer(stemmer)
+    lemma = lemma_analyzer()
     return Schema(
         # sortable: ties in score are ordered by id, read from this column.
         id=ID(stored=True, unique=True, sortable=True),
@@ -27,6 +30,9 @@ def build_schema(stemmer: str) -> Schema:
         title_stem=TEXT(analyzer=stem, phrase=True, multitoken_query="or"),
         text=TEXT(analyzer=exact, stored=True, phrase=True),
         text_stem=TEXT(analyzer=stem, phrase=True, multitoken_query="or"),
+        # Positions too: the indexer's fast path writes every chained field alike.
+        title_lemma=TEXT(analyzer=lemma, phrase=True, multitoken_query="or"),
+        text_lemma=TEXT(analyzer=lemma, phrase=True, multitoken_query="or"),
         collection=ID(stored=True, sortable=True),
         date=ID(stored=True, sortable=True),
         url=STORED(),
@@ -42,8 +48,10 @@ def document_fields(doc: Document) -> dict[str, object]:
         "id": doc.id,
         "title": doc.title,
         "title_stem": doc.title,
+        "title_lemma": doc.title,
         "text": doc.text,
         "text_stem": doc.text,
+        "text_lemma": doc.text,
         "content_hash": doc.content_hash(),
     }
     optional = {"collection": doc.collection, "date": doc.date, "url": doc.url, "source": doc.source}

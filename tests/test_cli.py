@@ -117,6 +117,7 @@ def test_analyze_shows_each_word(run):
         "start": 11,
         "end": 18,
         "stems": ["دفاع"],
+        "lemmas": ["دفاع"],
         "stop_word": False,
     }
     assert rows[3]["stop_word"] is True

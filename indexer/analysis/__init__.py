@@ -1,7 +1,7 @@
 """Arabic text analysis: tokenizer, normalizer, stop words and stemmer, and the
-two Whoosh analysis chains built from them."""
+three Whoosh analysis chains built from them."""
 
-from .analyzers import exact_analyzer, stem_analyzer
+from .analyzers import exact_analyzer, lemma_analyzer, stem_analyzer
 from .explain import WordAnalysis, explain
 from .stemming import DEFAULT_STRATEGY, STRATEGIES, stems
 from .stopwords import is_stop_word
@@ -16,6 +16,7 @@ __all__ = [
     "explain",
     "is_stop_word",
     "iter_words",
+    "lemma_analyzer",
     "split_words",
     "stem_analyzer",
     "stems",

@@ -1,17 +1,19 @@
-"""The two analysis chains, composed in one place and used for indexing,
+"""The three analysis chains, composed in one place and used for indexing,
 querying and highlighting alike.
 
 * exact: tokenize -> normalize (with alternative spellings of Uthmani words).
   Every word is kept (stop words too), so phrase queries and the exact-form
   search see the text as written.
 * stem: tokenize -> normalize -> drop stop words -> stem.
+* lemma: tokenize -> normalize -> drop stop words -> lemmas (weighted below
+  the stem view; what ``root:`` searches).
 """
 
 from __future__ import annotations
 
 from whoosh.analysis import Analyzer
 
-from .filters import NormalizeStep, StemStep, StopStep, WordChain
+from .filters import LemmaStep, NormalizeStep, StemStep, StopStep, WordChain
 from .stemming import DEFAULT_STRATEGY
 from .tokenizer import ArabicTokenizer
 
@@ -29,3 +31,7 @@ def exact_analyzer() -> Analyzer:
 
 def stem_analyzer(strategy: str = DEFAULT_STRATEGY) -> Analyzer:
     return ArabicTokenizer() | WordChain(NormalizeStep(), StopStep(), StemStep(strategy))
+
+
+def lemma_analyzer() -> Analyzer:
+    return ArabicTokenizer() | WordChain(NormalizeStep(), StopStep(), LemmaStep())

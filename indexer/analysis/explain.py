@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .analyzers import exact_analyzer, stem_analyzer
+from .analyzers import exact_analyzer, lemma_analyzer, stem_analyzer
 from .stemming import DEFAULT_STRATEGY
 
 
@@ -16,11 +16,12 @@ class WordAnalysis:
     start: int
     end: int
     stems: list[str] = field(default_factory=list)
+    lemmas: list[str] = field(default_factory=list)
     stop_word: bool = False
 
 
 def explain(text: str, strategy: str = DEFAULT_STRATEGY) -> list[WordAnalysis]:
-    """Run both indexing chains over ``text`` and line their tokens up by offset."""
+    """Run the three indexing chains over ``text`` and line their tokens up by offset."""
     words: dict[int, WordAnalysis] = {}
     for token in exact_analyzer()(text, chars=True):
         word = words.setdefault(
@@ -33,4 +34,6 @@ def explain(text: str, strategy: str = DEFAULT_STRATEGY) -> list[WordAnalysis]:
             word.stop_word = True
         else:
             word.stems.append(token.text)
+    for token in lemma_analyzer()(text, chars=True):
+        words[token.startchar].lemmas.append(token.text)
     return list(words.values())

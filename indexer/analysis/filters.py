@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from whoosh.analysis import Filter, Token
 
+from .lemmas import lemmas
 from .memo import WordCache
 from .normalize import normalize, normalize_forms
 from .stemming import DEFAULT_STRATEGY, STRATEGIES, stems
@@ -67,6 +68,13 @@ class StemStep(WordStep):
 
     def texts(self, token: Token) -> tuple[str, ...]:
         return (token.text,) if token.stopped else stems(token.text, self.strategy)
+
+
+class LemmaStep(WordStep):
+    """Replace each word by its lemmas (:mod:`.lemmas`); a word with none leaves the view."""
+
+    def texts(self, token: Token) -> tuple[str, ...]:
+        return lemmas(token.text)
 
 
 class WordChain(Filter):
