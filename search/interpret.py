@@ -13,14 +13,15 @@ from whoosh import query as wq
 from whoosh.analysis import Analyzer
 from whoosh.reading import IndexReader
 
+from indexer.analysis.lemmas import lemmas_of_root
 from indexer.analysis.normalize import fold_digits, normalize
 from indexer.analysis.tokenizer import MAX_TOKEN_CHARS
 from indexer.errors import BadQueryError
-from indexer.schema import TEXT_FIELDS
+from indexer.schema import LEMMA_SUFFIX, TEXT_FIELDS
 
 from .highlight import Verdict
 from .query import AllOf, AnyOf, Node, Note, ParsedQuery, Phrase, Word
-from .ranking import Weights, exact_query, phrase_query, proximity_query, word_query
+from .ranking import Weights, exact_query, lemma_query, phrase_query, proximity_query, word_query
 from .suggest import WordList
 
 MAX_PREFIX_TERMS = 500
@@ -41,21 +42,23 @@ class Slot:
 @dataclass
 class MatchTerms:
     """What a document word must become in the index's views to count as matched,
-    for highlighting: alone (``exact``, ``stems``, ``prefixes``) or at its place in
-    one of the ``phrases`` (a word matched only inside a phrase is not marked alone)."""
+    for highlighting: alone (``exact``, ``stems``, ``lemmas``, ``prefixes``) or at its
+    place in one of the ``phrases`` (a word matched only inside a phrase is not marked alone)."""
 
     exact: set[str] = field(default_factory=set)
     stems: set[str] = field(default_factory=set)
+    lemmas: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
     phrases: list[tuple[Slot, ...]] = field(default_factory=list)
 
-    def verdict(self, exact: Collection[str], stems: Collection[str]) -> Verdict:
-        """How a document word with these forms (as written) and stems (stem view;
-        none for a stop word) matched the query."""
+    def verdict(self, exact: Collection[str], stems: Collection[str], lemmas: Collection[str] = ()) -> Verdict:
+        """How a document word with these forms (as written), stems and lemmas (none
+        for a stop word) matched the query."""
         prefixes = tuple(self.prefixes)
         alone = (
             not self.exact.isdisjoint(exact)
             or not self.stems.isdisjoint(stems)
+            or not self.lemmas.isdisjoint(lemmas)
             or (bool(prefixes) and any(form.startswith(prefixes) for form in exact))
         )
         if not self.phrases:
@@ -103,11 +106,14 @@ class _Piece:
 class Interpreter:
     """Turns one parsed query into Whoosh queries for one index."""
 
-    def __init__(self, reader: IndexReader, exact: Analyzer, stem: Analyzer, weights: Weights, words: WordList) -> None:
+    def __init__(
+        self, reader: IndexReader, exact: Analyzer, stem: Analyzer, lemma: Analyzer, weights: Weights, words: WordList
+    ) -> None:
         self.reader = reader
         self.words_list = words
         self.exact = exact
         self.stem = stem
+        self.lemma = lemma
         self.weights = weights
         self.terms = MatchTerms()
         self.words: list[str] = []
@@ -191,12 +197,16 @@ class Interpreter:
             return self.prefix(word, fields, form)
         if word.kind == "fuzzy":
             return self.fuzzy(word, fields, forms)
+        if word.kind == "root":
+            return self.root_word(word, fields)
         stems = [t.text for t in self.stem(word.text, mode="query")]
+        lemmas = self.lemmas(word.text)
         self.words.append(word.text)
         self.terms.stems.update(stems)
         self.terms.exact.update(forms)
+        self.terms.lemmas.update(lemmas)
         return _Piece(
-            word_query(fields, forms, stems, self.weights),
+            word_query(fields, forms, stems, lemmas, self.weights),
             stop_word=not stems,
             typed=word.text,
             stem_positions=[stems] if stems else [],
@@ -222,6 +232,29 @@ class Interpreter:
             tuple(Slot(frozenset(forms), frozenset(s)) for forms, s in zip(exact_positions, stems, strict=True))
         )
         return _Piece(phrase_query(fields, exact_positions, stem_positions, self.weights), typed=phrase.text)
+
+    def lemmas(self, text: str) -> list[str]:
+        """The word's lemmas, when the ranking uses the lemma view at all."""
+        return [t.text for t in self.lemma(text, mode="query")] if self.weights.lemma else []
+
+    def root_word(self, word: Word, fields: tuple[str, ...]) -> _Piece | None:
+        """``root:كتب``: every word of the root, through the lemmas the lexicon
+        derives from it that the index holds; ``root:مكتبة`` stands for its root."""
+        derived = lemmas_of_root(word.text)
+        if not derived:
+            self.notes.append(
+                Note(
+                    f"'root:{word.text}': no root or word of the dictionary, so it was ignored",
+                    f"«root:{word.text}»: ليس جذرًا ولا كلمة في المعجم، فأُهمل.",
+                )
+            )
+            return None
+        reader = self.reader
+        found = [x for x in derived if any(reader.doc_frequency(name + LEMMA_SUFFIX, x) for name in fields)]
+        self.terms.lemmas.update(found)
+        self.expansions[f"root:{word.text}"] = found
+        query = lemma_query(fields, found, self.weights.exact) if found else wq.NullQuery
+        return _Piece(query, typed=word.text)
 
     def prefix(self, word: Word, fields: tuple[str, ...], form: str) -> _Piece:
         if len(form) < MIN_PREFIX_CHARS:
@@ -258,7 +291,7 @@ class Interpreter:
         self.terms.stems.update(stems)
         self.words.append(word.text)
         self.expansions[f"{word.text}~{word.distance}"] = [f for f in forms if f in self.words_list] + near
-        query = word_query(fields, forms, stems, self.weights)
+        query = word_query(fields, forms, stems, [], self.weights)
         if near:
             query = wq.Or([query, exact_query(fields, near, self.weights)])
         return _Piece(query, typed=word.text)

@@ -10,6 +10,7 @@
     اقتصا*                   words starting with these letters
     الاقتصد~  الاقتصد~2      the word, or words one (or two) edits away
     =المسلمين                this exact form, no stemming
+    root:كتب                 every word of the root (كتاب، مكتبة، يكتبون، الكاتب); root:مكتبة too
 
 Input is never fatal: stray quotes and parentheses are closed or ignored, and a
 note says so; past 32 words and phrases the rest is left out, with a note. What
@@ -33,6 +34,8 @@ MAX_FUZZY_DISTANCE = 2
 # nested deeper is machine-made, and each level costs stack in every layer.
 MAX_NESTING = 10
 KEYWORD_FIELDS = ("collection", "id", "date")
+# Not a field but a way to match: root:كتب.
+ROOT = "root"
 
 OPEN_QUOTES = '"“«'
 CLOSE_QUOTES = '"”»'
@@ -42,7 +45,7 @@ _FIELD = re.compile(r"([A-Za-z_]+):(?=\S)")
 
 @dataclass(frozen=True)
 class Word:
-    """One typed word. ``kind``: word (any form), exact, prefix or fuzzy."""
+    """One typed word. ``kind``: word (any form), exact, prefix, fuzzy or root."""
 
     text: str
     kind: str = "word"
@@ -293,8 +296,8 @@ class _Parser:
 
     def field_value(self, name: str) -> Node | None:
         value_token = self.peek()
-        if name not in TEXT_FIELDS + KEYWORD_FIELDS:
-            fields = ", ".join(TEXT_FIELDS + KEYWORD_FIELDS)
+        if name not in TEXT_FIELDS + KEYWORD_FIELDS + (ROOT,):
+            fields = ", ".join(TEXT_FIELDS + KEYWORD_FIELDS + (ROOT,))
             raise BadQueryError(
                 f"unknown field {name!r}: the fields are {fields}", f"لا يوجد حقل باسم «{name}»؛ الحقول هي: {fields}."
             )
@@ -307,6 +310,8 @@ class _Parser:
         if name in KEYWORD_FIELDS:
             self.filters.setdefault(name, []).append(value_token.text.strip())
             return None
+        if name == ROOT:
+            return _root(value_token.text.strip())
         if value_token.kind == "phrase":
             return Phrase(value_token.text, field=name)
         word = _word(value_token.text, self.notes)
@@ -314,6 +319,15 @@ class _Parser:
 
 
 _FUZZY = re.compile(r"^(.+?)~([0-9]*)$")
+
+
+def _root(text: str) -> Word:
+    if len(text.split()) != 1 or text.strip("=*~") != text:
+        raise BadQueryError(
+            f"'root:{text}': type one root or one word after root:, as in root:كتب",
+            f"«root:{text}»: اكتب بعد root: جذرًا واحدًا أو كلمة واحدة، مثل root:كتب.",
+        )
+    return Word(text, "root")
 
 
 def _word(text: str, notes: list[Note]) -> Word | None:

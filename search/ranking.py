@@ -5,6 +5,8 @@ BM25F scores each field; these weights then say what counts for more:
 * a match in the title over one in the body (``title``);
 * the exact written form (normalized) over a match through the stem only
   (``exact`` versus ``stem``): a document with the word as typed gets both;
+  and a match through the stem over one through the lemma only (``lemma``):
+  the lemma view adds broken plurals and weak verbs without pushing closer forms down;
 * words next to each other (a phrase) or near each other over scattered words
   (``phrase``, ``proximity`` within ``proximity_slop`` words).
 
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from indexer.schema import STEM_SUFFIX
+from indexer.schema import LEMMA_SUFFIX, STEM_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Weights:
     title: float = 2.0
     exact: float = 1.5
     stem: float = 1.0
+    lemma: float = 0.3
     phrase: float = 2.0
     proximity: float = 1.0
     proximity_slop: int = 5
@@ -46,15 +49,24 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 
-def word_query(fields: tuple[str, ...], forms: list[str], stems: list[str], weights: Weights) -> wq.Query:
-    """A word in its exact form(s) and through its stems, in each field."""
+def word_query(
+    fields: tuple[str, ...], forms: list[str], stems: list[str], lemmas: list[str], weights: Weights
+) -> wq.Query:
+    """A word in its exact form(s), through its stems and through its lemmas, in each field."""
     subqueries: list[wq.Query] = []
     for name in fields:
         subqueries.extend(wq.Term(name, form, boost=weights.field(name) * weights.exact) for form in forms)
         if stems:
             stem_terms = [wq.Term(name + STEM_SUFFIX, s) for s in stems]
             subqueries.append(wq.Or(stem_terms, boost=weights.field(name) * weights.stem))
+        if lemmas and weights.lemma:
+            subqueries.append(lemma_query((name,), lemmas, weights.field(name) * weights.lemma))
     return wq.Or(subqueries)
+
+
+def lemma_query(fields: tuple[str, ...], lemmas: list[str], boost: float) -> wq.Query:
+    """Any of these lemmas, in each field's lemma view."""
+    return wq.Or([wq.Term(name + LEMMA_SUFFIX, lemma) for name in fields for lemma in lemmas], boost=boost)
 
 
 def exact_query(fields: tuple[str, ...], terms: list[str], weights: Weights) -> wq.Query:

@@ -23,18 +23,19 @@ LONG_WORD = 6
 
 @dataclass(frozen=True)
 class Chains:
-    """What one typed word becomes in the index's two views, by the chains pickled
+    """What one typed word becomes in the index's three views, by the chains pickled
     in its schema: one definition, shared with indexing and querying."""
 
     exact: WordChain
     stem: WordChain
+    lemma: WordChain
     stop: WordChain  # the stem chain's steps up to its stop step: whether a word is a stop word, without stemming
 
     @classmethod
     def of(cls, schema: Schema) -> Chains:
         exact, stem = word_chain(schema["text"].analyzer), word_chain(schema["text_stem"].analyzer)
         until_stop = next(i for i, step in enumerate(stem.steps) if isinstance(step, StopStep)) + 1
-        return cls(exact, stem, WordChain(*stem.steps[:until_stop]))
+        return cls(exact, stem, word_chain(schema["text_lemma"].analyzer), WordChain(*stem.steps[:until_stop]))
 
     def form(self, word: str) -> str:
         """The word's normalized form (الدِّفَاعِ -> الدفاع); empty for marks alone."""

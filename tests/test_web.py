@@ -563,3 +563,12 @@ def test_favicon(client):
     for url in ("/favicon.ico", "/static/favicon.svg"):
         response = client.get(url)
         assert response.status_code == 200 and response.mimetype == "image/svg+xml" and b"<svg" in response.data
+
+
+def test_help_offers_root_search_and_its_link_finds_the_words_of_the_root(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "root:كتب" in html
+    results = client.get("/", query_string={"q": "root:عمل"}).get_data(as_text=True)
+    assert "<mark>الْأَعْمَالُ</mark>" in results
+    body = client.get("/api/search", query_string={"q": "root:عمل"}).get_json()
+    assert "h1" in [hit["id"] for hit in body["hits"]] and body["interpretation"]["expansions"]["root:عمل"]
