@@ -508,14 +508,13 @@ def _facets(docs: np.ndarray, arrays: IndexArrays) -> list[dict[str, Any]]:
 def _matcher(terms: MatchTerms, chains: Chains) -> Remembered:
     """How a document word matched: the word as the index's own chains (pickled in
     its schema) made it in each view, so highlights agree with what was found."""
-    exact, stem, lemma = chains.exact, chains.stem, chains.lemma
+    views = chains.views
     stemmed = bool(terms.stems) or any(slot.stems for phrase in terms.phrases for slot in phrase)
 
     def matches(word: str) -> Verdict:
-        # A new word's stems and lemmas cost most: only when the query needs them.
-        stems = [s for s, _ in stem.forms(word, True)] if stemmed else []
-        lemmas = [x for x, _ in lemma.forms(word, True)] if terms.lemmas else []
-        return terms.verdict([f for f, _ in exact.forms(word, True)], stems, lemmas)
+        exact, stems, lemmas = views(word)
+        # Without stems in the query, the stem view gives no word a phrase place.
+        return terms.verdict(exact, stems if stemmed else (), lemmas)
 
     return Remembered(matches, tuple(len(phrase) for phrase in terms.phrases))
 

@@ -4,7 +4,7 @@ index's analysis chains as the suggester and the completer use them."""
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -13,6 +13,7 @@ from whoosh.reading import IndexReader
 
 from indexer.analysis.analyzers import word_chain
 from indexer.analysis.filters import StopStep, WordChain
+from indexer.analysis.memo import WordCache
 from indexer.vocabulary import Vocabulary
 
 # Shorter words have too many neighbours one edit away to guess from.
@@ -30,6 +31,18 @@ class Chains:
     stem: WordChain
     lemma: WordChain
     stop: WordChain  # the stem chain's steps up to its stop step: whether a word is a stop word, without stemming
+    views: WordCache = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Snippets ask this of every word of every hit they show: one cache of the
+        # three views per word costs one lookup where three chains' caches cost three.
+        object.__setattr__(self, "views", WordCache(self._views, share=0.25, entry_bytes=480))
+
+    def _views(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """A document word in the three views: its forms, stems and lemmas (none for a stop word)."""
+        return tuple(
+            tuple(text for text, _ in chain.forms(word, True)) for chain in (self.exact, self.stem, self.lemma)
+        )  # type: ignore[return-value]
 
     @classmethod
     def of(cls, schema: Schema) -> Chains:

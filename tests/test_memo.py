@@ -9,8 +9,9 @@ import tracemalloc
 import pytest
 
 from indexer.analysis import memo
+from indexer.analysis.lemmas import lemmas
 from indexer.analysis.normalize import clean, normalize, normalize_forms
-from indexer.analysis.stemming import stems
+from indexer.analysis.stemming import _tashaphyne, stems
 from indexer.schema import build_schema
 from search.suggest import Chains
 
@@ -37,13 +38,23 @@ def small_budget():
 
 def test_new_words_without_end_fill_the_caches_up_to_their_budget_and_no_further(small_budget):
     chains = Chains.of(build_schema("union"))  # an open index's analysis chains, as a server holds them
-    caches = [clean, normalize, normalize_forms, stems, chains.exact.forms, chains.stem.forms]
+    caches = [
+        clean,
+        normalize,
+        normalize_forms,
+        stems,
+        _tashaphyne,
+        lemmas,
+        chains.exact.forms,
+        chains.stem.forms,
+        chains.lemma.forms,
+        chains.views,  # what snippets ask of each document word
+    ]
     entries = sum(cache.maxsize for cache in caches)
 
     def analyse(words: list[str]) -> None:
         for word in words:
-            chains.exact.forms(word, True)
-            chains.stem.forms(word, True)
+            chains.views(word)
 
     analyse(_new_words(2_000, seed=0))  # the stemmer's own tables, made once
     gc.collect()

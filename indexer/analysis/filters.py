@@ -102,7 +102,7 @@ class WordChain(Filter):
         """``forms(word, removestops)``: the word's forms, remembered per word."""
         memo = self.__dict__.get("_memo")
         if memo is None:
-            memo = self.__dict__["_memo"] = WordCache(self._compose, share=0.2, entry_bytes=320)
+            memo = self.__dict__["_memo"] = WordCache(self._compose, share=0.05, entry_bytes=320)
         return memo
 
     def _compose(self, word: str, removestops: bool) -> tuple[Form, ...]:

@@ -27,7 +27,7 @@ from importlib import resources
 
 from .memo import word_cache
 from .normalize import normalize
-from .stemming import stems, strip_article
+from .stemming import DEFAULT_STRATEGY, stems, strip_article
 
 _ARABIC_WORD = re.compile("[\u0621-\u064a]+")
 _ROOT_LETTERS = str.maketrans("ءأإآؤئٱى", "اااااااي")
@@ -122,7 +122,8 @@ def lemmas(word: str) -> tuple[str, ...]:
         return ()
     known = lexicon().lemmas
     found: dict[str, None] = {}
-    for candidate in (strip_article(word), word, *(stems(word) if len(word) > 2 else ())):
+    # The strategy is passed as the stem chain passes it: the stem cache keys on the arguments.
+    for candidate in (strip_article(word), word, *(stems(word, DEFAULT_STRATEGY) if len(word) > 2 else ())):
         if candidate in known:
             found.update(dict.fromkeys(known[candidate]))
             break

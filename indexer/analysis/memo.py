@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-DEFAULT_BUDGET_MB = 24
+DEFAULT_BUDGET_MB = 48
 _MIN_ENTRIES = 256
 
 _budget = DEFAULT_BUDGET_MB << 20

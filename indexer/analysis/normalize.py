@@ -156,7 +156,7 @@ FOLDING_STEPS: tuple[Step, ...] = (
 STEPS = CLEANING_STEPS + FOLDING_STEPS
 
 
-@word_cache(share=0.1, entry_bytes=200)
+@word_cache(share=0.05, entry_bytes=200)
 def clean(word: str) -> str:
     """The word as written, without diacritics, tatweel or invisible marks. ``الدِّفَاعِ`` -> ``الدفاع``."""
     for step in CLEANING_STEPS:
@@ -171,7 +171,7 @@ def uthmani_alef(word: str) -> str:
     return _DAGGER_ALEF.sub("ا", _DAGGER_ALEF_OVER_WAW.sub("ا", word))
 
 
-@word_cache(share=0.1, entry_bytes=200)
+@word_cache(share=0.05, entry_bytes=200)
 def normalize_forms(word: str) -> tuple[str, ...]:
     """The normalized forms a word stands for: one, or two for a word with a
     superscript alef, which modern spelling drops in some words (ٱلرَّحْمَٰنِ ->
