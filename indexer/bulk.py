@@ -28,7 +28,8 @@ from whoosh import index as whoosh_index
 from whoosh.codec import default_codec
 from whoosh.fields import FieldType
 from whoosh.filedb.filestore import Storage
-from whoosh.formats import Positions
+from whoosh.formats import Frequency, Positions
+from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
 
 from . import arrays
@@ -104,13 +105,16 @@ class SegmentBuilder:
             items = list(field.index(value))
         else:
             boost = field.format.field_boost
-            # The positions themselves, encoded for Whoosh as the segment is
-            # written: the arrays file wants them too. Most words occur once in
-            # a document: a bare int then.
-            items = [
-                (text, len(pos), len(pos) * boost, pos[0] if len(pos) == 1 else tuple(pos))
-                for text, pos in chain.positions(self._split(split, value)).items()
-            ]
+            found = chain.positions(self._split(split, value)).items()
+            if type(field.format) is Positions:
+                # The positions themselves, encoded for Whoosh as the segment is
+                # written: the arrays file wants them too. Most words occur once in
+                # a document: a bare int then.
+                items = [
+                    (text, len(pos), len(pos) * boost, pos[0] if len(pos) == 1 else tuple(pos)) for text, pos in found
+                ]
+            else:  # frequencies only, encoded as Whoosh's Frequency format encodes them
+                items = [(text, len(pos), len(pos) * boost, _FREQUENCIES[len(pos)]) for text, pos in found]
         for term, freq, weight, vbytes in items:
             postings = terms.get(term)
             if postings is None:
@@ -142,16 +146,17 @@ class SegmentBuilder:
             lengths = self.lengths.pop(name, None)
             writer.start_field(name, field)
             terms = self.postings.pop(name)
-            chained = name in self._chains
-            encode, single = field.format.encode, self._single
-            gathered = _Gathered(name, chained)
+            positional = name in self._chains and type(field.format) is Positions
+            # Whoosh's Frequency format has no encode(): its values were encoded as gathered.
+            encode, single = (field.format.encode if positional else None), self._single
+            gathered = _Gathered(name, positional)
             for term in sorted(terms):
                 postings = terms.pop(term)
                 docnums = postings[0::3]
                 values = postings[2::3]
                 key = term.encode("utf-8") if isinstance(term, str) else term
                 gathered.add(key, docnums, postings[1::3], values)
-                if chained:
+                if encode is not None:
                     values = [single[v] if type(v) is int else encode(v) for v in values]
                 writer.add_term(
                     key,
@@ -222,8 +227,19 @@ class _Gathered:
                 self.freqs.append(len(value))
 
 
+class _Frequencies(dict[int, bytes]):
+    """The encoding of a frequency (in Whoosh's Frequency format)."""
+
+    def __missing__(self, freq: int) -> bytes:
+        vbytes = self[freq] = pack_uint(freq)
+        return vbytes
+
+
+_FREQUENCIES = _Frequencies()
+
+
 class _SinglePositions(dict[int, bytes]):
-    """The encoding of one position (every chained field uses Whoosh's Positions format)."""
+    """The encoding of one position (in Whoosh's Positions format)."""
 
     def __missing__(self, pos: int) -> bytes:
         vbytes = self[pos] = Positions().encode([pos])
@@ -231,11 +247,11 @@ class _SinglePositions(dict[int, bytes]):
 
 
 def _chain_of(field: FieldType) -> WordChain | None:
-    """The field's word chain, when it records positions and its analyzer is
-    our tokenizer followed by one."""
+    """The field's word chain, when it records positions or frequencies and its
+    analyzer is our tokenizer followed by one."""
     items = getattr(getattr(field, "analyzer", None), "items", None)
     if (
-        type(field.format) is Positions
+        type(field.format) in (Positions, Frequency)
         and items
         and len(items) == 2
         and isinstance(items[0], ArabicTokenizer)

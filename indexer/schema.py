@@ -30,9 +30,9 @@ def build_schema(stemmer: str) -> Schema:
         title_stem=TEXT(analyzer=stem, phrase=True, multitoken_query="or"),
         text=TEXT(analyzer=exact, stored=True, phrase=True),
         text_stem=TEXT(analyzer=stem, phrase=True, multitoken_query="or"),
-        # Positions too: the indexer's fast path writes every chained field alike.
-        title_lemma=TEXT(analyzer=lemma, phrase=True, multitoken_query="or"),
-        text_lemma=TEXT(analyzer=lemma, phrase=True, multitoken_query="or"),
+        # No positions: the lemma view is matched word by word, never in phrases.
+        title_lemma=TEXT(analyzer=lemma, phrase=False),
+        text_lemma=TEXT(analyzer=lemma, phrase=False),
         collection=ID(stored=True, sortable=True),
         date=ID(stored=True, sortable=True),
         url=STORED(),
