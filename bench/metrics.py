@@ -29,6 +29,11 @@ def recall_at(ranking: Sequence[str], relevant: set[str], k: int) -> float:
     return sum(1 for doc in ranking[:k] if doc in relevant) / len(relevant) if relevant else 0.0
 
 
+def reciprocal_rank(ranking: Sequence[str], relevant: set[str], k: int) -> float:
+    """1/rank of the first relevant document within the first ``k``, else 0."""
+    return next((1 / rank for rank, doc in enumerate(ranking[:k], 1) if doc in relevant), 0.0)
+
+
 def ndcg_at(ranking: Sequence[str], relevant: set[str], k: int) -> float:
     """Binary-relevance nDCG: gain 1 for a relevant document, discounted by log2(rank + 1)."""
     dcg = sum(1 / math.log2(rank + 1) for rank, doc in enumerate(ranking[:k], 1) if doc in relevant)

@@ -1,12 +1,13 @@
-"""Relevance on the Qur'an, judged by linguists' annotation, not by any engine.
+"""Relevance, judged by linguists' annotation and by the data, not by any engine.
 
-Queries are what a user would type for a word: a lemma's citation form without
-diacritics ("lemma" set) or one of its inflected forms as printed in modern
-spelling ("inflected" set). A verse is relevant when any of its words has that
-lemma in the Quranic Arabic Corpus morphology. 300 content-word lemmas found in
-3 to 80 verses, drawn with a fixed seed.
+On the Qur'an, queries are what a user would type for a word: a lemma's citation
+form without diacritics ("lemma" set) or one of its inflected forms as printed in
+modern spelling ("inflected" set). A verse is relevant when any of its words has
+that lemma in the Quranic Arabic Corpus morphology. 300 content-word lemmas found
+in 3 to 80 verses, drawn with a fixed seed. Three more sets (bench/judged.py):
+broken plurals on the Qur'an, known items and narrators' names on the hadith.
 
-    python bench/relevance.py [--queries 300] [--seed 7]
+    python bench/relevance.py [--queries 300] [--seed 7] [--sets lemma,inflected,broken-plural,known-item,names]
 
 Prints a table per query set and writes bench/results/relevance.{json,md,png}.
 """
@@ -21,7 +22,6 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 BENCH = Path(__file__).parent
@@ -29,7 +29,16 @@ sys.path.insert(0, str(BENCH.parent))
 
 import baseline  # noqa: E402
 import corpora  # noqa: E402
-from metrics import average_precision, ndcg_at, precision_at, randomization_test, recall_at  # noqa: E402
+import judged  # noqa: E402
+from judged import Query  # noqa: E402
+from metrics import (  # noqa: E402
+    average_precision,
+    ndcg_at,
+    precision_at,
+    randomization_test,
+    recall_at,
+    reciprocal_rank,
+)
 
 from indexer import Settings, build_index  # noqa: E402
 from indexer.analysis import DEFAULT_STRATEGY, STRATEGIES  # noqa: E402
@@ -40,18 +49,17 @@ CONTENT_POS = {"اسم", "فعل", "اسم علم", "صفة"}
 MIN_VERSES, MAX_VERSES = 3, 80
 RESULTS = BENCH / "results"
 DEFAULT = f"default ({DEFAULT_STRATEGY})"
+BEFORE_LEMMAS = "default without the lemma view (as before it)"
+QURAN_SETS = ("lemma", "inflected", "broken-plural")
+HADITH_SETS = ("known-item", "names")
+# The measure each set's p-value and plot use.
+HEADLINE = {"known-item": "MRR@10", "names": "P@10"}
 # Lucene 8 ArabicAnalyzer + BM25 on a set built this way (the benchmark issue's figures).
 LUCENE = {"lemma": {"MAP": 0.48, "R@100": 0.53}, "inflected": {"MAP": 0.55}}
 
 
-@dataclass(frozen=True)
-class Query:
-    text: str
-    relevant: frozenset[str]
-
-
 def queries(count: int, seed: int) -> dict[str, list[Query]]:
-    """The two query sets, built from the gold annotation alone."""
+    """The Qur'an's query sets, built from the gold annotation alone."""
     verses: dict[str, set[str]] = defaultdict(set)
     occurrences: dict[str, list[dict]] = defaultdict(list)
     with corpora.quran_words().open(encoding="utf-8") as lines:
@@ -71,6 +79,8 @@ def queries(count: int, seed: int) -> dict[str, list[Query]]:
         word = rng.choice(occurrences[lemma])
         printed = modern.get((word["surah"], word["ayah"], word["word_position"]), word["word_plain"])
         sets["inflected"].append(Query(printed, relevant))
+    with corpora.quran_words().open(encoding="utf-8") as lines:
+        sets["broken-plural"] = judged.broken_plurals([json.loads(line) for line in lines], modern)
     return sets
 
 
@@ -127,6 +137,7 @@ def systems(work: Path, docs: Path) -> dict[str, Ranker]:
         return lambda q: [hit["id"] for hit in engine.search(q, per_page=100)["hits"]]
 
     found[DEFAULT] = ours(DEFAULT_STRATEGY)
+    found[BEFORE_LEMMAS] = ours(DEFAULT_STRATEGY, Weights(lemma=0))
     found["anchored tashaphyne"] = ours("anchored")
     found["tashaphyne alone"] = ours("tashaphyne")
     found["light10 rules"] = ours("light")
@@ -142,6 +153,19 @@ def systems(work: Path, docs: Path) -> dict[str, Ranker]:
     return found
 
 
+def hadith_systems(work: Path) -> dict[str, Ranker]:
+    """The default and the default without the lemma view, on the 34,178 hadith."""
+    target = work / "index-hadith"
+    build_index([corpora.hadith()], target, settings=Settings.load(index_dir=target))
+    found: dict[str, Ranker] = {}
+    for name, weights in ((DEFAULT, Weights()), (BEFORE_LEMMAS, Weights(lemma=0))):
+        engine = open_index(target, weights=weights)
+        found[name] = lambda q, engine=engine: [
+            hit["id"] for hit in engine.search(q, per_page=100, snippets=False)["hits"]
+        ]
+    return found
+
+
 def evaluate(rank: Ranker, query_set: list[Query]) -> dict[str, list[float]]:
     scores: dict[str, list[float]] = defaultdict(list)
     for query in query_set:
@@ -150,6 +174,7 @@ def evaluate(rank: Ranker, query_set: list[Query]) -> dict[str, list[float]]:
         scores["nDCG@10"].append(ndcg_at(ranking, query.relevant, 10))
         scores["P@10"].append(precision_at(ranking, query.relevant, 10))
         scores["R@100"].append(recall_at(ranking, query.relevant, 100))
+        scores["MRR@10"].append(reciprocal_rank(ranking, query.relevant, 10))
     return scores
 
 
@@ -157,44 +182,66 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sets", default=",".join(QURAN_SETS + HADITH_SETS), help="the query sets to run")
     args = parser.parse_args()
+    wanted = args.sets.split(",")
+    unknown = set(wanted) - set(QURAN_SETS + HADITH_SETS)
+    if unknown:
+        parser.error(f"unknown sets: {', '.join(sorted(unknown))}")
     work = corpora.CACHE / "relevance"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     started = time.perf_counter()
-    query_sets = queries(args.queries, args.seed)
-    ranked = systems(work, documents(work))
+    query_sets: dict[str, list[Query]] = {}
+    ranked: dict[str, dict[str, Ranker]] = {}
+    if set(wanted) & set(QURAN_SETS):
+        quran = systems(work, documents(work))
+        for name, query_set in queries(args.queries, args.seed).items():
+            query_sets[name], ranked[name] = query_set, quran
+    if set(wanted) & set(HADITH_SETS):
+        hadith = hadith_systems(work)
+        query_sets["known-item"], ranked["known-item"] = judged.known_items(corpora.hadith(), seed=args.seed), hadith
+        query_sets["names"], ranked["names"] = judged.names(corpora.hadith()), hadith
     report: dict[str, dict[str, dict[str, float]]] = {}
     lines = [
-        f"Relevance on the Qur'an ({args.queries} lemmas in {MIN_VERSES}-{MAX_VERSES} verses, seed {args.seed})",
+        f"Relevance ({args.queries} Qur'an lemmas in {MIN_VERSES}-{MAX_VERSES} verses, seed {args.seed};"
+        " bench/judged.py for the other sets)",
         "",
     ]
-    for set_name, query_set in query_sets.items():
-        per_system = {name: evaluate(rank, query_set) for name, rank in ranked.items()}
-        default = per_system[DEFAULT]["MAP"]
+    for set_name in wanted:
+        query_set = query_sets[set_name]
+        headline = HEADLINE.get(set_name, "MAP")
+        per_system = {name: evaluate(rank, query_set) for name, rank in ranked[set_name].items()}
+        default = per_system[DEFAULT][headline]
         report[set_name] = {}
         lines += [
-            f"### {set_name} queries",
+            f"### {set_name} queries ({len(query_set)})",
             "",
-            "| system | MAP | nDCG@10 | P@10 | R@100 | p (MAP vs default) |",
-            "|---|---|---|---|---|---|",
+            f"| system | MAP | nDCG@10 | P@10 | R@100 | MRR@10 | p ({headline} vs default) |",
+            "|---|---|---|---|---|---|---|",
         ]
         for name, scores in per_system.items():
             means = {metric: sum(values) / len(values) for metric, values in scores.items()}
-            p = randomization_test(default, scores["MAP"]) if name != DEFAULT else None
+            p = randomization_test(default, scores[headline]) if name != DEFAULT else None
             report[set_name][name] = {**means, "p_vs_default": p}
             p_text = "" if p is None else f"{p:.4f}"
             lines.append(
-                f"| {name} | {means['MAP']:.3f} | {means['nDCG@10']:.3f} | {means['P@10']:.3f} | {means['R@100']:.3f} | {p_text} |"
+                f"| {name} | {means['MAP']:.3f} | {means['nDCG@10']:.3f} | {means['P@10']:.3f} | {means['R@100']:.3f}"
+                f" | {means['MRR@10']:.3f} | {p_text} |"
             )
-        lucene = LUCENE[set_name]
-        lines.append(f"| Lucene 8 ArabicAnalyzer (reported) | {lucene['MAP']:.2f} | | | {lucene.get('R@100', '')} | |")
+        if set_name in LUCENE:
+            lucene = LUCENE[set_name]
+            lines.append(
+                f"| Lucene 8 ArabicAnalyzer (reported) | {lucene['MAP']:.2f} | | | {lucene.get('R@100', '')} | | |"
+            )
         lines.append("")
     lines.append(f"({time.perf_counter() - started:.0f} s)")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "relevance.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     (RESULTS / "relevance.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _plot(report, RESULTS / "relevance.png")
+    quran_maps = {name: report[name] for name in ("lemma", "inflected") if name in report}
+    if quran_maps:
+        _plot(quran_maps, RESULTS / "relevance.png")
     print("\n".join(lines))
 
 

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
-from metrics import average_precision, ndcg_at, precision_at, randomization_test, recall_at  # noqa: E402
+from metrics import (  # noqa: E402
+    average_precision,
+    ndcg_at,
+    precision_at,
+    randomization_test,
+    recall_at,
+    reciprocal_rank,
+)
 
 RANKING = ["a", "x", "b", "y", "z", "c"]
 RELEVANT = {"a", "b", "c", "d"}  # d is never retrieved
@@ -25,6 +32,12 @@ def test_precision_and_recall_at_k():
     assert precision_at(RANKING, RELEVANT, 10) == 0.3  # missing ranks count as misses
     assert recall_at(RANKING, RELEVANT, 3) == 0.5
     assert recall_at(RANKING, RELEVANT, 100) == 0.75
+
+
+def test_reciprocal_rank_by_hand():
+    assert reciprocal_rank(RANKING, {"b"}, 10) == pytest.approx(1 / 3)  # b is third
+    assert reciprocal_rank(RANKING, {"c"}, 5) == 0  # sixth: outside the first five
+    assert reciprocal_rank(RANKING, {"c", "x"}, 10) == 0.5  # the first relevant counts
 
 
 def test_ndcg_by_hand():
