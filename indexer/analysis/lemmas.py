@@ -11,9 +11,10 @@ lemma: the view only joins what a dictionary says belongs together.
 
 Roots were measured too, as the third view: the lexicon's roots, with
 tashaphyne's root for words it does not know, are right for 84% of the content
-words of the Qur'an (tashaphyne alone 63%) and gave 0.004 more lemma MAP, but a
-root joins words a reader keeps apart (علم finds معلم, اسلام finds مسلم). So the
-view holds lemmas, and ``root:`` searches the lemmas of a root.
+words of the Qur'an (tashaphyne alone 63%), but they measured MAP 0.695 and 0.806
+(lemma and inflected queries) where lemmas measure 0.700 and 0.816, and a root
+joins words a reader keeps apart (علم finds معلم, اسلام finds مسلم). So the view
+holds lemmas, and ``root:`` searches the lemmas of a root.
 """
 
 from __future__ import annotations
