@@ -1,23 +1,5 @@
-"""Judged query sets beyond the Qur'an's lemmas, each built from data alone, never
-from an engine's output (bench/relevance.py runs them).
-
-* broken plurals (Qur'an): a plural that light stemming cannot join to its singular
-  (رجال / رجل). Candidate pairs come from the broken-plural column of arramooz's
-  dictionary; a pair is kept when the Quranic Arabic Corpus confirms it: a lemma
-  whose citation form is the singular has an occurrence whose stem segment is the
-  plural. The query is that occurrence as printed; relevant, every verse holding
-  any form of the lemma (as in the lemma set).
-* hadith known-item: three or four consecutive words of one hadith (each of three
-  letters or more), typed without diacritics and with one slip people make: a
-  different hamza seat, the article dropped (or added to a noun in ة), ة typed ه,
-  ى typed ي. Kept
-  only when the words, normalized, occur in that hadith alone (the six collections
-  share many texts); the relevant document is that hadith.
-* names: the 50 words that most often follow بن، ابن، أبو، أبي، أم or عن in the
-  hadith (narrators' names), stop words, words under three letters and a few
-  kinship and title words (عبد، أبيه، النبي) left out;
-  relevant, the hadith holding the name as a word, alone or after one of و ف ب ل
-  (عمر is not in عمرو or عمران).
+"""The judged query sets beyond the Qur'an's lemmas, built from data alone, never
+from an engine's output; bench/relevance.py says how each is built and runs them.
 """
 
 from __future__ import annotations
@@ -26,6 +8,7 @@ import json
 import random
 import re
 import sqlite3
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from importlib import resources
@@ -36,6 +19,10 @@ from indexer.analysis.stopwords import is_stop_word
 from indexer.analysis.tokenizer import iter_words
 
 NAME_MARKERS = {"بن", "ابن", "ابو", "ابي", "ام", "عن"}
+# A word of saying after which the matn (the text after the chain of narrators) begins,
+# unless another word of transmission follows it (قال حدثنا ... is still the chain).
+SAYING = {"قال", "قالت", "يقول", "فقال"}
+TRANSMISSION = SAYING | {"حدثنا", "حدثني", "اخبرنا", "اخبرني", "انبانا", "سمعت", "عن"}
 # Words that follow those as often as names do but are not names.
 NOT_NAMES = NAME_MARKERS | {"عبد", "ابيه", "النبي", "رسول", "جده", "امه"}
 PROCLITICS = "وفبل"
@@ -47,8 +34,10 @@ class Query:
     relevant: frozenset[str]
 
 
-def broken_plurals(words: list[dict], modern: dict[tuple[int, int, int], str]) -> list[Query]:
-    """One query per confirmed pair (the plural as printed), in lemma order."""
+def broken_plurals(words: list[dict], modern: dict[tuple[int, int, int], str]) -> dict[str, list[Query]]:
+    """Per confirmed pair (in lemma order) a "broken-plural" query, the plural as
+    printed, and a "broken-singular" query, the lemma's citation form; both find
+    every verse holding any form of the lemma."""
     plurals = _dictionary_plurals()
     verses: dict[str, set[str]] = defaultdict(set)
     for word in words:
@@ -63,7 +52,11 @@ def broken_plurals(words: list[dict], modern: dict[tuple[int, int, int], str]) -
         stem = "".join(s["ar"] for s in word["segments"] or [] if s["type"] == "STEM")
         if normalize(clean(stem)) in plurals[singular]:
             chosen[lemma] = modern.get((word["surah"], word["ayah"], word["word_position"]), word["word_plain"])
-    return [Query(printed, frozenset(verses[lemma])) for lemma, printed in sorted(chosen.items())]
+    pairs = sorted(chosen.items())
+    return {
+        "broken-plural": [Query(printed, frozenset(verses[lemma])) for lemma, printed in pairs],
+        "broken-singular": [Query(clean(lemma), frozenset(verses[lemma])) for lemma, _ in pairs],
+    }
 
 
 def _dictionary_plurals() -> dict[str, set[str]]:
@@ -87,7 +80,8 @@ def _dictionary_plurals() -> dict[str, set[str]]:
 
 def known_items(hadith: Path, count: int = 300, seed: int = 7) -> list[Query]:
     """``count`` known-item queries, each naming one hadith."""
-    ids, texts, written = [], [], []
+    ids, written, texts, starts = [], [], [], []
+    offset = 0
     with hadith.open(encoding="utf-8") as lines:
         for line in lines:
             record = json.loads(line)
@@ -95,22 +89,36 @@ def known_items(hadith: Path, count: int = 300, seed: int = 7) -> list[Query]:
             ids.append(record["id"])
             written.append(words)
             texts.append(" " + " ".join(normalize(w) for w in words) + " ")
+            starts.append(offset)
+            offset += len(texts[-1]) + 1
+    corpus = "\n".join(texts)
     rng = random.Random(seed)
     queries: list[Query] = []
     while len(queries) < count:
         k = rng.randrange(len(ids))
         words, size = written[k], rng.choice((3, 4))
-        if len(words) < size + 10:
+        first = _matn_start([normalize(w) for w in words])
+        if len(words) - first < size:
             continue
-        start = rng.randrange(len(words) - size)
+        start = rng.randrange(first, len(words) - size + 1)
         typed = [clean(w) for w in words[start : start + size]]
         if any(len(normalize(w)) < 3 for w in typed):
             continue
         needle = " " + " ".join(normalize(w) for w in typed) + " "
-        if sum(needle in text for text in texts) != 1:
+        # Its first and last occurrences in one hadith: it occurs in that one alone.
+        if bisect_right(starts, corpus.find(needle)) != bisect_right(starts, corpus.rfind(needle)):
             continue
         queries.append(Query(" ".join(_slip(typed, rng)), frozenset({ids[k]})))
     return queries
+
+
+def _matn_start(words: list[str]) -> int:
+    """Where the matn begins: after the first word of saying not followed by another
+    word of transmission; the whole text where there is none."""
+    for i, word in enumerate(words[:-1]):
+        if word in SAYING and words[i + 1] not in TRANSMISSION:
+            return i + 1
+    return 0
 
 
 def _slip(words: list[str], rng: random.Random) -> list[str]:
@@ -136,16 +144,27 @@ def _slip(words: list[str], rng: random.Random) -> list[str]:
 
 
 def names(hadith: Path, count: int = 50) -> list[Query]:
-    """The ``count`` names that most often follow a word of lineage or transmission."""
+    """The ``count`` names that most often follow a word of lineage or transmission,
+    each typed as the hadith most often write it (without diacritics)."""
     following: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
     holders: dict[str, set[str]] = defaultdict(set)
     with hadith.open(encoding="utf-8") as lines:
         for line in lines:
             record = json.loads(line)
-            words = [normalize(m.group()) for m in iter_words(record["text"])]
-            following.update(b for a, b in zip(words, words[1:], strict=False) if a in NAME_MARKERS)
+            written = [clean(m.group()) for m in iter_words(record["text"])]
+            words = [normalize(w) for w in written]
+            for before, word, spelled in zip(words, words[1:], written[1:], strict=False):
+                if before in NAME_MARKERS:
+                    following[word] += 1
+                    spellings[word][spelled] += 1
             for word in set(words):
                 holders[word].add(record["id"])
     chosen = [n for n, _ in following.most_common() if len(n) >= 3 and n not in NOT_NAMES and not is_stop_word(n)]
-    chosen = chosen[:count]
-    return [Query(name, frozenset(holders[name].union(*(holders[c + name] for c in PROCLITICS)))) for name in chosen]
+    return [
+        Query(
+            spellings[name].most_common(1)[0][0],
+            frozenset(holders[name].union(*(holders[c + name] for c in PROCLITICS))),
+        )
+        for name in chosen[:count]
+    ]
