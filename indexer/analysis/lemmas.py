@@ -121,14 +121,15 @@ def lemmas(word: str) -> tuple[str, ...]:
     kept اسلام from finding سلام."""
     if len(word) < 2 or not _ARABIC_WORD.fullmatch(word):
         return ()
-    known = lexicon().lemmas
+    dictionary = lexicon()  # once: it takes a lock
+    known = dictionary.lemmas
     found: dict[str, None] = {}
     # The strategy is passed as the stem chain passes it: the stem cache keys on the arguments.
     for candidate in (strip_article(word), word, *(stems(word, DEFAULT_STRATEGY) if len(word) > 2 else ())):
         if candidate in known:
             found.update(dict.fromkeys(known[candidate]))
             break
-    verbs = lexicon().verbs
+    verbs = dictionary.verbs
     for candidate in _without_verb_affixes(word):
         spelling = next((s for s in _weak_spellings(candidate) if s in verbs), None)
         if spelling:
