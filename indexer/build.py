@@ -15,6 +15,7 @@ from tqdm import tqdm
 from whoosh import index as whoosh_index
 
 from .analysis import memo
+from .analysis.lemmas import save_lexicon
 from .bulk import BulkWriter
 from .bundled import sample_sources
 from .errors import SourceError
@@ -68,6 +69,7 @@ def build_index(
         building = new_building_dir(target)
         try:
             vocabulary = Vocabulary()
+            save_lexicon(building)  # read now, before indexing processes fork, so they share it
             documents, collections = _write(
                 building, paths, settings, report, field_map, input_bytes, progress, vocabulary
             )

@@ -20,6 +20,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 
 from . import arrays
+from .analysis.lemmas import LEXICON_FILE, kept_lexicon, save_lexicon, use_lexicon
 from .errors import IndexBusyError, IndexDamagedError, IndexNotFoundError, IndexWriteError, SchemaVersionError
 from .storage import (
     BUILDING_PREFIX,
@@ -91,6 +92,7 @@ def _generation(index_dir: Path, generation: Path, report: CheckReport, repair: 
     except (IndexDamagedError, SchemaVersionError) as error:
         report.problems.append(getattr(error, "problem", str(error)))
         return
+    _lexicon(generation, report, repair)
     try:
         with damage_as_error(index_dir, generation), ix.reader() as reader:
             report.documents = reader.doc_count()
@@ -105,6 +107,23 @@ def _generation(index_dir: Path, generation: Path, report: CheckReport, repair: 
     if meta.documents is not None and meta.documents != report.documents:
         report.problems.append(f"meta.json counts {meta.documents:,} documents, the index holds {report.documents:,}")
     _vocabulary(generation, vocabulary, report, repair)
+
+
+def _lexicon(generation: Path, report: CheckReport, repair: bool) -> None:
+    """The lexicon kept beside the index, which documents are read with below."""
+    use_lexicon(generation)
+    try:
+        kept_lexicon(generation)
+        return
+    except OSError:
+        problem = f"{LEXICON_FILE} is missing"
+    except ValueError as error:
+        problem = str(error)
+    if repair:
+        save_lexicon(generation)
+        report.repaired.append(f"{problem}: written again from the installed dictionary")
+    else:
+        report.problems.append(f"{problem}: searches read the dictionary as they start (about a second)")
 
 
 def _arrays(generation: Path, reader: IndexReader, report: CheckReport, repair: bool) -> None:

@@ -15,6 +15,7 @@ from whoosh.searching import Searcher
 
 from . import arrays
 from .analysis import memo
+from .analysis.lemmas import save_lexicon, use_lexicon
 from .documents import Document
 from .report import IngestReport, Problem, count_skipped
 from .schema import document_fields
@@ -75,6 +76,8 @@ def update_index(
         building = new_building_dir(settings.index_dir)
         try:
             link_generation(live, building)
+            use_lexicon(building)  # changed documents are read as the live index read its own
+            save_lexicon(building)  # the one read with (an index built before lexicons were kept gets one)
             ix, meta, _ = open_generation(settings.index_dir, building)
             try:
                 vocabulary = Vocabulary.load(building)

@@ -28,6 +28,7 @@ from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from indexer.analysis.lemmas import use_lexicon
 from indexer.analysis.tokenizer import iter_words
 from indexer.errors import BadQueryError, DocumentNotFoundError, IndexDamagedError, IndexNotFoundError
 from indexer.schema import TEXT_FIELDS
@@ -146,6 +147,7 @@ class SearchEngine:
 
     def _open(self) -> _View:
         ix, meta, generation = open_generation(self.index_dir)
+        use_lexicon(generation)  # queries are read as the index read its documents
         try:
             with damage_as_error(self.index_dir, generation):
                 view = _View(generation.name, ix, ix.searcher(), meta)

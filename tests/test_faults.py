@@ -197,6 +197,12 @@ REPAIRABLE = {
         lambda d, g: (g / "vocabulary.json").write_text("{bad"),
         "vocabulary.json cannot be read",
     ),
+    "lexicon deleted": (lambda d, g: (g / "lexicon.marshal").unlink(), "lexicon.marshal is missing"),
+    "lexicon overwritten": (
+        lambda d, g: (g / "lexicon.marshal").write_bytes(b"\x00" * 64),
+        "lexicon.marshal cannot be read",
+        "searches read the dictionary as they start",
+    ),
     "CURRENT binary": (_write_binary_current, "CURRENT does not hold a generation's name"),
     "CURRENT a folder": (
         lambda d, g: ((d / CURRENT).unlink(), (d / CURRENT).mkdir()),

@@ -4,14 +4,20 @@ doubled verbs), the ``root:`` operator, and their place in the ranking, on a rea
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
-from indexer import build_index
-from indexer.analysis.lemmas import lemmas, lemmas_of_root, root_form
+from conftest import ROOT
+from indexer import build_index, update_index
+from indexer.analysis.lemmas import LEXICON_FILE, kept_lexicon, lemmas, lemmas_of_root, root_form
 from indexer.analysis.normalize import normalize
 from indexer.errors import BadQueryError
+from indexer.storage import current_generation
 from search import Weights, open_index
 
 
@@ -151,3 +157,53 @@ def test_the_lemma_view_ranks_below_the_stem_view(engine):
 def test_lemma_weight_zero_turns_the_view_off(engine):
     with open_index(engine.index_dir, weights=Weights(lemma=0)) as plain:
         assert ids(plain.search("الصلوات")) == ["prayers"]
+
+
+# -- the lexicon kept with the index ---------------------------------------------------
+
+# A first search in a new process, with the dictionary's database made unreadable:
+# it must come from the lexicon kept beside the index (or, when that one is damaged,
+# fail loudly here).
+FIRST_SEARCH_WITHOUT_THE_DICTIONARY = """
+import sqlite3, sys
+def refused(*args, **kwargs):
+    raise RuntimeError("the dictionary was read")
+sqlite3.connect = refused
+from search import open_index
+with open_index(sys.argv[1]) as engine:
+    print(" ".join(hit["id"] for hit in engine.search("مسجد")["hits"]))
+"""
+
+
+def first_search_without_the_dictionary(index_dir: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", FIRST_SEARCH_WITHOUT_THE_DICTIONARY, str(index_dir)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_the_index_keeps_the_lexicon_it_was_read_with(engine):
+    from indexer.analysis.lemmas import _read_lexicon
+
+    assert kept_lexicon(current_generation(engine.index_dir)) == _read_lexicon()
+
+
+def test_a_new_searcher_reads_lemmas_from_the_kept_lexicon_not_the_dictionary(engine):
+    result = first_search_without_the_dictionary(engine.index_dir)
+    assert result.returncode == 0, result.stderr
+    assert set(result.stdout.split()) == {"prayer", "mosques"}  # مساجد through its lemma
+
+
+def test_an_update_keeps_the_lexicon_and_a_damaged_one_falls_back_to_the_dictionary(engine, tmp_path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(engine.index_dir, index_dir)
+    source = tmp_path / "more.jsonl"
+    source.write_text(json.dumps({"id": "more", "text": "صلينا في المساجد"}, ensure_ascii=False) + "\n", "utf-8")
+    update_index([source], index_dir)
+    generation = current_generation(index_dir)
+    assert generation.name != current_generation(engine.index_dir).name
+    result = first_search_without_the_dictionary(index_dir)
+    assert result.returncode == 0, result.stderr
+    assert set(result.stdout.split()) == {"prayer", "mosques", "more"}
+    (generation / LEXICON_FILE).write_bytes(b"not a lexicon")
+    assert "the dictionary was read" in first_search_without_the_dictionary(index_dir).stderr
+    with open_index(index_dir) as damaged:  # this process reads the dictionary instead, and finds the same
+        assert {hit["id"] for hit in damaged.search("مسجد")["hits"]} == {"prayer", "mosques", "more"}

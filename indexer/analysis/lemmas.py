@@ -19,12 +19,15 @@ holds lemmas, and ``root:`` searches the lemmas of a root.
 
 from __future__ import annotations
 
+import marshal
 import re
 import sqlite3
 import threading
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from .memo import word_cache
 from .normalize import normalize
@@ -51,6 +54,8 @@ class Lexicon:
     verbs: frozenset[str]  # the lemmas that are verbs (the past, third person: قال، كتب)
 
 
+LEXICON_FILE = "lexicon.marshal"
+_LEXICON_FORMAT = 1
 _lexicon: Lexicon | None = None
 _lexicon_lock = threading.Lock()
 
@@ -68,6 +73,42 @@ def lexicon() -> Lexicon:
         if _lexicon is None:
             _lexicon = _read_lexicon()
         return _lexicon
+
+
+def save_lexicon(directory: Path) -> None:
+    """Keep this process's lexicon beside an index. Searching it then reads words
+    as they were read when it was built, whatever arramooz is installed, and
+    starts with the lexicon in 20 ms instead of the second the dictionary takes."""
+    path = directory / LEXICON_FILE
+    tmp = path.with_suffix(".tmp")
+    found = lexicon()
+    tmp.write_bytes(marshal.dumps((_LEXICON_FORMAT, found.lemmas, found.roots, found.by_root, found.verbs)))
+    tmp.replace(path)
+
+
+def kept_lexicon(directory: Path) -> Lexicon:
+    """The lexicon kept beside an index: OSError when there is none, ValueError
+    when it cannot be read."""
+    data = (directory / LEXICON_FILE).read_bytes()
+    try:
+        version, *parts = marshal.loads(data)
+        if version != _LEXICON_FORMAT:
+            raise ValueError(f"format {version}, not {_LEXICON_FORMAT}")
+        return Lexicon(*parts)
+    except (EOFError, TypeError, ValueError) as error:
+        raise ValueError(f"{LEXICON_FILE} cannot be read ({error})") from None
+
+
+def use_lexicon(directory: Path) -> None:
+    """Read words with the lexicon kept beside the index in ``directory``, unless
+    this process has one already. Without a readable one (an index built before
+    lexicons were kept, or a damaged file, which ``check`` reports), the
+    dictionary is read on first use."""
+    global _lexicon
+    with _lexicon_lock:
+        if _lexicon is None:
+            with suppress(OSError, ValueError):
+                _lexicon = kept_lexicon(directory)
 
 
 def _read_lexicon() -> Lexicon:
