@@ -35,14 +35,28 @@ def test_a_broken_plural_has_its_singular_as_lemma(plural, singular):
 
 @pytest.mark.parametrize(
     "forms",
-    [("قال", "يقول", "قالوا", "وقالت", "يقولون"), ("رد", "ردوا"), ("باع", "يبيع"), ("كان", "يكون")],
+    [
+        ("قال", "يقول", "قالوا", "وقالت", "يقولون"),
+        ("رد", "ردوا"),
+        ("باع", "يبيع"),
+        ("كان", "يكون"),
+        ("قرأ", "نقرؤه", "قرئ", "فاقرءوا"),  # the hamza changes its seat
+        ("عفا", "ويعفو"),
+        ("التقى", "التقتا"),  # the last letter falls before a suffix
+        ("تلقى", "وتتلقاهم"),
+        ("أحصى", "أحصيناه"),  # a subject suffix and an object pronoun
+        ("كتب", "كتبتموه", "كتبوه"),
+    ],
 )
 def test_weak_and_doubled_verbs_share_a_lemma_across_their_forms(forms):
     shared = set.intersection(*map(lemmas_of, forms))
     assert shared, {form: lemmas_of(form) for form in forms}
 
 
-@pytest.mark.parametrize(("word", "other"), [("علم", "معلم"), ("اسلام", "المسلم"), ("كتاب", "مكتبة")])
+@pytest.mark.parametrize(
+    ("word", "other"),
+    [("علم", "معلم"), ("اسلام", "المسلم"), ("كتاب", "مكتبة"), ("شريك", "شر"), ("سفيه", "سف"), ("أئمة", "أم")],
+)
 def test_words_of_one_root_but_different_lemmas_stay_apart(word, other):
     assert not lemmas_of(word) & lemmas_of(other)
 

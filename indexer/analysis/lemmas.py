@@ -38,12 +38,14 @@ _ROOT_LETTERS = str.maketrans("ءأإآؤئٱى", "اااااااي")
 _MARKS = re.compile("[\u0640\u064b-\u0652\u0670]")
 _A_ROOT = re.compile("[\u0621-\u064a]{3,4}")  # a few entries hold a dot or a Latin letter
 # What a verb wears around its stem: a conjunction, the future's س or the ل of
-# command, a person prefix; then person, number and object suffixes (longest first).
+# command, a person prefix; then a subject suffix, then an object pronoun
+# (زوج|نا|كها، احصي|نا|ه، كتب|تمو|ه).
 _VERB_PREFIX = re.compile("^(?:[وف]?[سل]?[يتنا]|[وف])")
-_VERB_SUFFIXES = (
-    "تموها", "تموه", "ونها", "ونه", "وها", "وه", "تما", "تم", "تن", "وا", "ون", "ين", "ان",
-    "نا", "ها", "هم", "هما", "كم", "كن", "ني", "ه", "ك", "ت", "ن", "ا", "ي",
-)  # fmt: skip
+_SUBJECT_SUFFIXES = ("تما", "تم", "تن", "تا", "وا", "ون", "ين", "ان", "نا", "ت", "ن", "ا", "ي")
+_BEFORE_AN_OBJECT = ("تمو", "تما", "نا", "و", "ت")  # كتبتموه، احصيناه، كتبوه، علمته
+# A defective verb loses its last letter before these: رمت، التقتا، اشتروا (رمى، التقى، اشترى).
+_DEFECTIVE_BEFORE = ("ت", "و")
+_OBJECT_SUFFIXES = ("هما", "ها", "هم", "هن", "كما", "كم", "كن", "ني", "نا", "ه", "ك")
 
 
 @dataclass(frozen=True)
@@ -190,25 +192,44 @@ def lemmas_of_root(text: str) -> tuple[str, ...]:
 
 
 def _without_verb_affixes(word: str) -> list[str]:
-    """The word without a verb's prefix, and each without one suffix; two letters at least."""
+    """The word without a verb's prefix, and each without an object pronoun, a
+    subject suffix or both; two letters at least."""
     heads = [word]
     prefix = _VERB_PREFIX.match(word)
     if prefix and len(word) - prefix.end() >= 2:
         heads.append(word[prefix.end() :])
-    found = []
+    found: dict[str, None] = {}
     for head in heads:
-        found.append(head)
-        found.extend(head[: -len(s)] for s in _VERB_SUFFIXES if head.endswith(s) and len(head) - len(s) >= 2)
+        found[head] = None
+        found.update(dict.fromkeys(_without(head, _SUBJECT_SUFFIXES, 2)))
+        for bare in _without(head, _OBJECT_SUFFIXES, 2):
+            found[bare] = None
+            found.update(dict.fromkeys(_without(bare, _BEFORE_AN_OBJECT, 3)))  # two letters: noise (شري|ك -> شر)
+    return list(found)
+
+
+def _without(word: str, suffixes: tuple[str, ...], shortest: int) -> list[str]:
+    """The word without each suffix it ends with, and, where a defective verb's
+    last letter would have fallen before the suffix, with it back as ي."""
+    found = []
+    for suffix in suffixes:
+        if word.endswith(suffix) and len(word) - len(suffix) >= shortest:
+            stem = word[: -len(suffix)]
+            found.append(stem)
+            if suffix.startswith(_DEFECTIVE_BEFORE) and len(stem) >= 3 and stem[-1] not in "اوي":
+                found.append(stem + "ي")
     return found
 
 
 def _weak_spellings(stem: str) -> list[str]:
-    """The stem, then the spellings a weak or doubled verb's stem has in the lexicon."""
+    """The stem, then the spellings a weak, doubled or hamzated verb's stem has in
+    the lexicon (where every hamza of a verb is written ا: قرا، سال)."""
+    stem = stem[0] + stem[1:].replace("ء", "ا")  # يقرؤه، قرئ -> قرا (أئمة is no verb ءم)
     spellings = [stem]
     if len(stem) == 2:  # قل (قال)، رد (ردد)، رم (رمي)، دع (دعا)
         spellings += [stem[0] + "ا" + stem[1], stem + stem[1], stem + "ي", stem + "ا"]
     elif len(stem) == 3 and stem[1] in "اوي":  # يقول -> قال، كان -> كون: the past, then the others
         spellings = [stem[0] + middle + stem[2] for middle in dict.fromkeys("ا" + stem[1] + "وي")]
-    elif len(stem) == 3 and stem[2] in "اي":  # دعا، رمي
-        spellings += [stem[:2] + end for end in "اي" if end != stem[2]]
+    elif stem[-1] in "اوي":  # دعا، رمي، يعفو -> عفا، تتلقاهم -> تلقي
+        spellings += [stem[:-1] + end for end in "اي" if end != stem[-1]]
     return spellings
