@@ -17,8 +17,12 @@ from indexer.storage import current_generation, open_generation
 from search.scored import Scored
 from search.vectors import IndexArrays, ranked
 
-# The last three begin with the same 16 bytes: the term lookup must tell them apart.
-WORDS = "قال رسول الله صلى عليه وسلم الصلاة الزكاة الصيام الحج الجهاد العلم والاستراتيجيات والاستراتيجية والاستراتيجي".split()
+# The last five begin with the same 16 bytes, in the exact view (the Arabic) and
+# in both views (the Latin, which is not stemmed): the term lookup must tell them apart.
+WORDS = (
+    "قال رسول الله صلى عليه وسلم الصلاة الزكاة الصيام الحج الجهاد العلم"
+    " والاستراتيجيات والاستراتيجية والاستراتيجي counterrevolutionary counterrevolutionaries"
+).split()
 
 
 @pytest.fixture(scope="module")

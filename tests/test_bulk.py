@@ -24,6 +24,9 @@ from indexer.sources import iter_documents
 from indexer.storage import CURRENT, open_generation
 from indexer.vocabulary import Vocabulary
 
+# Several stems at one position: the hardest case for the writer's fast path.
+STEMMER = "union"
+
 # Harder cases than the shared corpus: Uthmani spellings with superscript alef
 # (two forms at one position), stop words (gaps in the stem view), a word
 # repeated (several positions), Latin words, digits, and a text of stop words only.
@@ -46,7 +49,7 @@ def sources(tmp_path: Path) -> list[Path]:
 def _whoosh_index(sources: list[Path], target: Path) -> Path:
     """The reference: the same documents through Whoosh's own writer."""
     target.mkdir()
-    ix = whoosh_index.create_in(str(target), build_schema("union"))
+    ix = whoosh_index.create_in(str(target), build_schema(STEMMER))
     with ix.writer() as writer:
         for doc in iter_documents(sources, IngestReport()):
             writer.add_document(**document_fields(doc))
@@ -91,7 +94,7 @@ def _contents(ix: whoosh_index.Index) -> dict[str, object]:
 @pytest.mark.parametrize("procs", [1, 2])
 def test_build_makes_the_index_whoosh_makes(sources, tmp_path, procs):
     reference = whoosh_index.open_dir(str(_whoosh_index(sources, tmp_path / "whoosh")))
-    build_index(sources, tmp_path / "bulk", settings=Settings.load(procs=procs))
+    build_index(sources, tmp_path / "bulk", settings=Settings.load(procs=procs, stemmer=STEMMER))
     built, _, _ = open_generation(tmp_path / "bulk")
     expected, got = _contents(reference), _contents(built)
     assert len(got["stored"]) == len(EXTRA) + 6
@@ -109,7 +112,7 @@ def test_small_memory_limit_writes_many_segments_of_the_same_index(sources, tmp_
     reference = whoosh_index.open_dir(str(_whoosh_index(sources, tmp_path / "whoosh")))
     target = tmp_path / "bulk"
     target.mkdir()
-    whoosh_index.create_in(str(target), build_schema("union")).close()
+    whoosh_index.create_in(str(target), build_schema(STEMMER)).close()
     writer = BulkWriter(target, procs=1, limitmb=0)  # a segment after every document
     for doc in iter_documents(sources, IngestReport()):
         writer.add(document_fields(doc))
@@ -192,7 +195,7 @@ import time
 from whoosh import index as whoosh_index
 from indexer.bulk import BulkWriter
 from indexer.schema import build_schema
-whoosh_index.create_in({str(tmp_path)!r}, build_schema("union")).close()
+whoosh_index.create_in({str(tmp_path)!r}, build_schema({STEMMER!r})).close()
 writer = BulkWriter(__import__("pathlib").Path({str(tmp_path)!r}), procs=2)
 writer.add({{"id": "d1", "text": "نص"}})
 print(" ".join(str(worker.pid) for worker in writer.workers), flush=True)
@@ -224,7 +227,7 @@ def test_a_worker_keeps_no_finished_segment_in_memory(sources, tmp_path):
     that of one segment however many it writes."""
     target = tmp_path / "bulk"
     target.mkdir()
-    whoosh_index.create_in(str(target), build_schema("union")).close()
+    whoosh_index.create_in(str(target), build_schema(STEMMER)).close()
     gc.collect()
     gc.disable()
     try:

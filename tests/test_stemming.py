@@ -84,12 +84,12 @@ def test_anchored_stems_have_at_least_three_letters_unless_the_word_is_shorter()
 
 
 def test_union_adds_tashaphynes_stem_after_the_anchored_ones():
-    assert stems(normalize("يكتبون")) == ("يكتب", "كتب")  # the verb joins كتب only through tashaphyne
+    assert stems(normalize("يكتبون"), "union") == ("يكتب", "كتب")  # the verb joins كتب only through tashaphyne
     assert meet("يكتبون", "كتب", "union") and not meet("يكتبون", "كتب", "anchored")
     assert meet("يقولون", "القول", "union") and not meet("يقولون", "القول", "anchored")
-    assert stems(normalize("وزير"))[:2] == ("وزير", "زير")  # anchored first: the closest form
-    assert stems(normalize("الله")) == ("الله",)  # still protected
-    assert all(len(s) >= 3 for w in ("قوات", "تعاون", "بيت", "النيات") for s in stems(normalize(w)))
+    assert stems(normalize("وزير"), "union")[:2] == ("وزير", "زير")  # anchored first: the closest form
+    assert stems(normalize("الله"), "union") == ("الله",)  # still protected
+    assert all(len(s) >= 3 for w in ("قوات", "تعاون", "بيت", "النيات") for s in stems(normalize(w), "union"))
     assert not meet("النيات", "بني", "union")  # tashaphyne alone cuts both to ني
 
 

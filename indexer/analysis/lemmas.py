@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .memo import word_cache
 from .normalize import normalize
-from .stemming import DEFAULT_STRATEGY, stems, strip_article
+from .stemming import stems, strip_article
 
 _ARABIC_WORD = re.compile("[\u0621-\u064a]+")
 _ROOT_LETTERS = str.maketrans("ءأإآؤئٱى", "اااااااي")
@@ -56,6 +56,10 @@ class Lexicon:
     verbs: frozenset[str]  # the lemmas that are verbs (the past, third person: قال، كتب)
 
 
+# The stems a noun is looked up by, whatever the stem view's strategy: tashaphyne's
+# cuts beside the anchored stems find the dictionary's entry where the anchored
+# stems alone do not (with them alone, inflected MAP 0.806 against 0.826).
+NOUN_STEMS = "union"
 LEXICON_FILE = "lexicon.marshal"
 _LEXICON_FORMAT = 1
 _lexicon: Lexicon | None = None
@@ -168,7 +172,7 @@ def lemmas(word: str) -> tuple[str, ...]:
     known = dictionary.lemmas
     found: dict[str, None] = {}
     # The strategy is passed as the stem chain passes it: the stem cache keys on the arguments.
-    for candidate in (strip_article(word), word, *(stems(word, DEFAULT_STRATEGY) if len(word) > 2 else ())):
+    for candidate in (strip_article(word), word, *(stems(word, NOUN_STEMS) if len(word) > 2 else ())):
         if candidate in known:
             found.update(dict.fromkeys(known[candidate]))
             break

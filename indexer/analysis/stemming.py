@@ -46,7 +46,7 @@ from .memo import word_cache
 from .normalize import normalize
 
 STRATEGIES = ("union", "anchored", "tashaphyne", "light", "none")
-DEFAULT_STRATEGY = "union"
+DEFAULT_STRATEGY = "anchored"
 
 # Normalized forms that stemming must leave whole (value: the stem to index).
 PROTECTED = {
