@@ -34,6 +34,14 @@ def test_a_broken_plural_has_its_singular_as_lemma(plural, singular):
 
 
 @pytest.mark.parametrize(
+    ("word", "noun"),
+    [("بسورة", "سورة"), ("ببضاعة", "بضاعة"), ("تحيتهم", "تحية"), ("وتحيتهم", "تحية"), ("بيوتهم", "بيت")],
+)
+def test_a_noun_with_a_proclitic_or_a_possessive_has_the_nouns_lemma(word, noun):
+    assert lemmas_of(noun) & lemmas_of(word), (lemmas_of(noun), lemmas_of(word))
+
+
+@pytest.mark.parametrize(
     "forms",
     [
         ("قال", "يقول", "قالوا", "وقالت", "يقولون"),
@@ -46,6 +54,8 @@ def test_a_broken_plural_has_its_singular_as_lemma(plural, singular):
         ("تلقى", "وتتلقاهم"),
         ("أحصى", "أحصيناه"),  # a subject suffix and an object pronoun
         ("كتب", "كتبتموه", "كتبوه"),
+        ("انتهى", "ينتهوا"),  # the imperfect of the derived forms drops the past's ا
+        ("استخرج", "يستخرجون"),
     ],
 )
 def test_weak_and_doubled_verbs_share_a_lemma_across_their_forms(forms):
