@@ -5,8 +5,9 @@ weak or doubled verb changes its letters with the form (قال / يقول, رد 
 they share a lemma, the dictionary's entry. A word's lemmas come from the lexicon
 of arramooz (the dictionary qalsadi analyses with: 30,000 nouns with their broken
 plurals and 14,000 verbs, each with its root), looked up for the word without its
-article, the word, its stems, then the word without a verb's affixes as a weak
-or doubled verb is spelt in the lexicon. A word the lexicon does not know has no
+article, the word, the same without a proclitic or a possessive pronoun, its
+stems, then the word without a verb's affixes as a weak, doubled or hamzated
+verb is spelt in the lexicon. A word the lexicon does not know has no
 lemma: the view only joins what a dictionary says belongs together.
 
 Roots were measured too, as the third view: the lexicon's roots, with
@@ -39,15 +40,17 @@ _MARKS = re.compile("[\u0640\u064b-\u0652\u0670]")
 _A_ROOT = re.compile("[\u0621-\u064a]{3,4}")  # a few entries hold a dot or a Latin letter
 # What a verb wears around its stem: a conjunction, the future's س or the ل of
 # command, a person prefix; then a subject suffix, then an object pronoun
-# (زوج|نا|كها، احصي|نا|ه، كتب|تمو|ه).
+# (احصي|نا|ه، كتب|تمو|ه).
 _VERB_PREFIX = re.compile("^(?:[وف]?[سل]?[يتنا]|[وف])")
 _SUBJECT_SUFFIXES = ("تما", "تم", "تن", "تا", "وا", "ون", "ين", "ان", "نا", "ت", "ن", "ا", "ي")
 _BEFORE_AN_OBJECT = ("تمو", "تما", "نا", "و", "ت")  # كتبتموه، احصيناه، كتبوه، علمته
 # A defective verb loses its last letter before these: رمت، التقتا، اشتروا (رمى، التقى، اشترى).
 _DEFECTIVE_BEFORE = ("ت", "و")
-_PROCLITICS = "وفبلك"
-_POSSESSIVES = ("هما", "كما", "هم", "هن", "كم", "كن", "ها", "نا", "ه", "ك")
 _OBJECT_SUFFIXES = ("هما", "ها", "هم", "هن", "كما", "كم", "كن", "ني", "نا", "ه", "ك")
+# A noun's: a conjunction or preposition before it, a possessive pronoun after it
+# (a verb's object pronouns less ني; ي is left out, it ends too many words: عربي).
+_PROCLITICS = "وفبلك"
+_POSSESSIVES = tuple(suffix for suffix in _OBJECT_SUFFIXES if suffix != "ني")
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ def lemmas(word: str) -> tuple[str, ...]:
     dictionary = lexicon()  # once: it takes a lock
     known = dictionary.lemmas
     found: dict[str, None] = {}
-    # The strategy is passed as the stem chain passes it: the stem cache keys on the arguments.
+    # The strategy is passed by position, as the stem chain passes it: the stem cache keys on the arguments.
     for candidate in (*_noun_readings(word), *(stems(word, NOUN_STEMS) if len(word) > 2 else ())):
         if candidate in known:
             found.update(dict.fromkeys(known[candidate]))
