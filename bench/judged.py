@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from rapidfuzz.distance import Levenshtein
+
 from indexer.analysis.normalize import clean, normalize
 from indexer.analysis.stopwords import is_stop_word
 from indexer.analysis.tokenizer import iter_words
@@ -168,3 +170,43 @@ def names(hadith: Path, count: int = 50) -> list[Query]:
         )
         for name in chosen[:count]
     ]
+
+
+def full_names(hadith: Path, count: int = 50) -> list[Query]:
+    """Names in full, "عبد الله بن عمر": the ``count`` most frequent sequences
+    "[عبد|عبيد] A بن B" whose B has a sibling one letter away after the same A
+    (عمر and عمرو, حسن and حسين: two men, whom stems and lemmas can confuse). Typed
+    as the hadith most often write the sequence; relevant, the hadith holding it
+    word for word, its first word alone or after و (ومحمد بن بشار)."""
+    holders: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    spellings: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    with hadith.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            written = [clean(m.group()) for m in iter_words(record["text"])]
+            words = [normalize(w) for w in written]
+            for i in range(1, len(words) - 1):
+                first, last = words[i - 1], words[i + 1]
+                if words[i] != "بن" or not _a_name(first) or not _a_name(last):
+                    continue
+                start = i - 2 if i >= 2 and words[i - 2] in ("عبد", "عبيد") else i - 1
+                if words[start] == "الله":  # the end of a compound name whose start is cut off
+                    continue
+                sequence, spelled = words[start : i + 2], written[start : i + 2]
+                if sequence[0].startswith("و") and len(sequence[0]) >= 4:
+                    sequence, spelled = [sequence[0][1:], *sequence[1:]], [spelled[0][1:], *spelled[1:]]
+                holders[tuple(sequence)].add(record["id"])
+                spellings[tuple(sequence)][" ".join(spelled)] += 1
+    lasts: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for sequence in holders:
+        lasts[sequence[:-1]].add(sequence[-1])
+    chosen = [
+        sequence
+        for sequence in sorted(holders, key=lambda s: (-len(holders[s]), s))
+        if any(Levenshtein.distance(sequence[-1], other) == 1 for other in lasts[sequence[:-1]])
+    ]
+    return [Query(spellings[s].most_common(1)[0][0], frozenset(holders[s])) for s in chosen[:count]]
+
+
+def _a_name(word: str) -> bool:
+    return len(word) >= 3 and word not in NOT_NAMES and not is_stop_word(word)

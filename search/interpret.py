@@ -21,7 +21,15 @@ from indexer.schema import LEMMA_SUFFIX, TEXT_FIELDS
 
 from .highlight import Verdict
 from .query import AllOf, AnyOf, Node, Note, ParsedQuery, Phrase, Word
-from .ranking import Weights, exact_query, lemma_query, phrase_query, proximity_query, word_query
+from .ranking import (
+    Weights,
+    exact_query,
+    lemma_query,
+    phrase_query,
+    proximity_query,
+    typed_order_query,
+    word_query,
+)
 from .suggest import WordList
 
 MAX_PREFIX_TERMS = 500
@@ -132,6 +140,10 @@ class Interpreter:
             positions = [pos for p in pieces for pos in p.stem_positions]
             if len(positions) > 1 and all(p.stem_positions for p in pieces):
                 bonus = proximity_query(positions, self.weights)
+            order = self.typed_order(parsed.root)
+            if order and self.weights.typed_order:
+                in_order = typed_order_query(order, self.weights)
+                bonus = in_order if bonus is None else wq.Or([bonus, in_order])
         if not pieces and not parsed.root.required and (excluded or parsed.filters):
             self.notes.append(_every(bool(excluded), bool(parsed.filters)))
         elif not pieces:
@@ -163,6 +175,14 @@ class Interpreter:
             pieces = [p for p in real if not p.stop_word]
         excluded = [p.query for p in map(self.node, node.excluded) if p is not None]
         return pieces, excluded
+
+    def typed_order(self, node: AllOf) -> list[list[str]]:
+        """The exact forms of a query of plain words in the order typed, stop words
+        included (none for anything else: a quoted phrase is already in order)."""
+        words = node.required
+        if len(words) < 2 or not all(isinstance(w, Word) and w.kind == "word" and not w.field for w in words):
+            return []
+        return [forms for word in words for forms in _by_position(self.exact, word.text)]
 
     def node(self, node: Node) -> _Piece | None:
         if isinstance(node, Word):

@@ -8,7 +8,8 @@ BM25F scores each field; these weights then say what counts for more:
   and a match through the stem over one through the lemma only (``lemma``):
   the lemma view adds broken plurals and weak verbs without pushing closer forms down;
 * words next to each other (a phrase) or near each other over scattered words
-  (``phrase``, ``proximity`` within ``proximity_slop`` words).
+  (``phrase``, ``proximity`` within ``proximity_slop`` words), and the words of
+  an unquoted query side by side as typed (``typed_order``).
 
 They are named settings; ``bench/relevance.py`` measures the alternatives.
 Weighting the exact form 1.0, 1.5 or 3.0 times the stem changes MAP by under
@@ -36,6 +37,7 @@ class Weights:
     phrase: float = 2.0
     proximity: float = 1.0
     proximity_slop: int = 5
+    typed_order: float = 2.0
     # Two-phase ranking: the proximity bonus is computed for this many of the best
     # documents by BM25 (see Evaluator.rescore).
     rescore_window: int = 100
@@ -100,6 +102,19 @@ def proximity_query(stem_positions: list[list[str]], weights: Weights) -> wq.Que
             for name in ("title", "text")
         ],
         boost=weights.proximity,
+    )
+
+
+def typed_order_query(exact_positions: list[list[str]], weights: Weights) -> wq.Query:
+    """An optional bonus for documents holding the words as typed, side by side and
+    in order, stop words included: a name in full (عثمان بن عمر) over its words
+    apart or over another man's (عثمان بن عمرو, the same stems)."""
+    return wq.Or(
+        [
+            _sequence(name, exact_positions, slop=1, boost=weights.field(name) * weights.exact)
+            for name in ("title", "text")
+        ],
+        boost=weights.typed_order,
     )
 
 

@@ -241,6 +241,24 @@ def test_phrase_and_proximity_rank_above_scattered_words(tmp_path):
     assert ids(engine, "وزير الدفاع") == ["b-together", "a-scattered"]
 
 
+NAME_DOCS = [
+    {"id": "a-apart", "text": "قال عثمان لأصحابه ما قال عمر بن الخطاب في الصلاة والزكاة"},
+    {"id": "b-another-man", "text": "حدثنا عثمان بن عمرو قال سمعت أبا هريرة يقول في الصلاة"},
+    {"id": "c-in-full", "text": "حدثنا عثمان بن عمر قال سمعت أبا هريرة يقول في الصلاة"},
+    {"id": "d-his-father", "text": "حدثنا عمر بن عثمان قال سمعت أبا هريرة يقول في الصلاة"},
+]
+
+
+def test_words_side_by_side_as_typed_rank_first(tmp_path):
+    # بن is a stop word and عمرو shares عمر's stem: only the exact forms in the typed
+    # order tell the man named from another and from his words apart.
+    engine = _engine(tmp_path, NAME_DOCS)
+    assert ids(engine, "عثمان بن عمر")[0] == "c-in-full"
+    assert ids(engine, "عمر بن عثمان")[0] == "d-his-father"  # the order as typed, not any order
+    with open_index(engine.index_dir, weights=Weights(typed_order=0)) as without:
+        assert ids(without, "عثمان بن عمر")[0] != "c-in-full"
+
+
 WINDOW_DOCS = [
     {"id": "a-short-scattered", "title": "خبر", "text": "وزير قال كلاما كثيرا طويلا مملا عن الأمن والسلام ثم الدفاع"},
     {"id": "b-short-together", "title": "خبر", "text": "قال كلاما كثيرا طويلا مملا عن الأمن والسلام وزير الدفاع ثم"},
