@@ -106,8 +106,9 @@ BOTH = (QURAN, HADITH)
 # On the hadith, three stemmers only: each is a 34,178-document build.
 SYSTEMS = (
     System(DEFAULT, DEFAULT_STRATEGY, corpora=BOTH),
+    System("default without the typed-order bonus", DEFAULT_STRATEGY, Weights(typed_order=0), BOTH),
     System("union stems (the default before 2026-12-04)", "union", corpora=BOTH),
-    System("union without the lemma view (the default before lemmas)", "union", Weights(lemma=0), BOTH),
+    System("before lemmas: union, no lemma view, no typed order", "union", Weights(lemma=0, typed_order=0), BOTH),
     System("tashaphyne alone", "tashaphyne"),
     System("light10 rules", "light", corpora=BOTH),
     System("normalization, no stemming", "none", corpora=BOTH),
