@@ -59,13 +59,12 @@ def build_index(
     """Index ``sources`` (default: the bundled sample) into a new generation of
     ``index_dir`` and make it live only once it is complete."""
     settings = (settings or Settings.load()).with_(index_dir=Path(index_dir) if index_dir else None)
-    memo.set_budget(settings.cache_mb)
     paths = [Path(s) for s in sources] if sources else sample_sources()
     target = settings.index_dir
     started = time.perf_counter()
     report = IngestReport(strict=strict)
     input_bytes = total_bytes(paths)
-    with machine_refusals(target), write_lock(target):
+    with machine_refusals(target), write_lock(target), memo.budget(settings.build_cache_mb):
         building = new_building_dir(target)
         try:
             vocabulary = Vocabulary()

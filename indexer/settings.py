@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import DEFAULT_STRATEGY, STRATEGIES
-from .analysis.memo import DEFAULT_BUDGET_MB
+from .analysis.memo import BUILD_BUDGET_MB, DEFAULT_BUDGET_MB
 from .errors import SettingsError
 
 
@@ -32,6 +32,11 @@ class Settings:
         DEFAULT_BUDGET_MB,
         "ARABIC_SEARCH_CACHE_MB",
         "memory for the analyses of words remembered, per process, in MB (least recently used go first)",
+    )
+    build_cache_mb: int = _setting(
+        BUILD_BUDGET_MB,
+        "ARABIC_SEARCH_BUILD_CACHE_MB",
+        "the same for each indexing process of a build or an update, which meets every word of its input",
     )
     host: str = _setting("127.0.0.1", "ARABIC_SEARCH_HOST", "address the web server listens on")
     port: int = _setting(5000, "ARABIC_SEARCH_PORT", "port the web server listens on")
@@ -81,8 +86,8 @@ class Settings:
     def validate(self) -> None:
         if self.stemmer not in STRATEGIES:
             raise SettingsError(f"stemmer must be one of {', '.join(STRATEGIES)}, not {self.stemmer!r}")
-        if self.procs < 0 or self.limitmb < 16 or self.cache_mb < 1:
-            raise SettingsError("procs must be >= 0, limitmb >= 16 and cache_mb >= 1")
+        if self.procs < 0 or self.limitmb < 16 or self.cache_mb < 1 or self.build_cache_mb < 1:
+            raise SettingsError("procs must be >= 0, limitmb >= 16, cache_mb and build_cache_mb >= 1")
         if not 0 < self.port < 65536 or self.workers < 1 or self.rate_limit < 0 or self.max_requests < 0:
             raise SettingsError("port must be 1-65535, workers at least 1, rate_limit and max_requests 0 or more")
         self.proxy_networks()

@@ -67,11 +67,10 @@ def update_index(
     vocabulary and metadata are all written.
     """
     settings = (settings or Settings.load()).with_(index_dir=Path(index_dir) if index_dir else None)
-    memo.set_budget(settings.cache_mb)
     started = time.perf_counter()
     report = IngestReport(strict=strict)
     stats = UpdateStats(problems=report.problems)
-    with machine_refusals(settings.index_dir), write_lock(settings.index_dir):
+    with machine_refusals(settings.index_dir), write_lock(settings.index_dir), memo.budget(settings.build_cache_mb):
         live = current_generation(settings.index_dir)
         building = new_building_dir(settings.index_dir)
         try:

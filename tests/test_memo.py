@@ -81,3 +81,21 @@ def test_the_budget_sets_how_many_words_each_cache_holds():
         assert abs(stems.maxsize - 4 * small) <= 4 and stems("كتاب")[0] == "كتاب"
     finally:
         memo.set_budget(memo.DEFAULT_BUDGET_MB)
+
+
+def test_a_build_uses_its_own_budget_and_gives_the_process_its_own_back(tmp_path, monkeypatch):
+    from indexer import Settings, build_index, update_index
+
+    source = tmp_path / "docs.jsonl"
+    source.write_text('{"id": "a", "text": "قال الرجل كلاما"}\n', encoding="utf-8")
+    seen: list[int] = []
+    real = memo.set_budget
+    memo.set_budget(32)  # a server's budget, as its settings set it
+    try:
+        monkeypatch.setattr(memo, "set_budget", lambda megabytes: (seen.append(megabytes), real(megabytes)))
+        build_index([source], tmp_path / "ix", settings=Settings.load(build_cache_mb=300))
+        update_index([source], tmp_path / "ix", settings=Settings.load(build_cache_mb=200))
+        assert seen == [300, 32, 200, 32]
+        assert stems.maxsize == int((32 << 20) * stems.share) // stems.entry_bytes  # sized for 32 MB again
+    finally:
+        real(memo.DEFAULT_BUDGET_MB)
