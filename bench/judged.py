@@ -10,6 +10,7 @@ import re
 import sqlite3
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -151,17 +152,13 @@ def names(hadith: Path, count: int = 50) -> list[Query]:
     following: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     holders: dict[str, set[str]] = defaultdict(set)
-    with hadith.open(encoding="utf-8") as lines:
-        for line in lines:
-            record = json.loads(line)
-            written = [clean(m.group()) for m in iter_words(record["text"])]
-            words = [normalize(w) for w in written]
-            for before, word, spelled in zip(words, words[1:], written[1:], strict=False):
-                if before in NAME_MARKERS:
-                    following[word] += 1
-                    spellings[word][spelled] += 1
-            for word in set(words):
-                holders[word].add(record["id"])
+    for doc_id, written, words in _written_words(hadith):
+        for before, word, spelled in zip(words, words[1:], written[1:], strict=False):
+            if before in NAME_MARKERS:
+                following[word] += 1
+                spellings[word][spelled] += 1
+        for word in set(words):
+            holders[word].add(doc_id)
     chosen = [n for n, _ in following.most_common() if len(n) >= 3 and n not in NOT_NAMES and not is_stop_word(n)]
     return [
         Query(
@@ -180,23 +177,19 @@ def full_names(hadith: Path, count: int = 50) -> list[Query]:
     word for word, its first word alone or after و (ومحمد بن بشار)."""
     holders: dict[tuple[str, ...], set[str]] = defaultdict(set)
     spellings: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
-    with hadith.open(encoding="utf-8") as lines:
-        for line in lines:
-            record = json.loads(line)
-            written = [clean(m.group()) for m in iter_words(record["text"])]
-            words = [normalize(w) for w in written]
-            for i in range(1, len(words) - 1):
-                first, last = words[i - 1], words[i + 1]
-                if words[i] != "بن" or not _a_name(first) or not _a_name(last):
-                    continue
-                start = i - 2 if i >= 2 and words[i - 2] in ("عبد", "عبيد") else i - 1
-                if words[start] == "الله":  # the end of a compound name whose start is cut off
-                    continue
-                sequence, spelled = words[start : i + 2], written[start : i + 2]
-                if sequence[0].startswith("و") and len(sequence[0]) >= 4:
-                    sequence, spelled = [sequence[0][1:], *sequence[1:]], [spelled[0][1:], *spelled[1:]]
-                holders[tuple(sequence)].add(record["id"])
-                spellings[tuple(sequence)][" ".join(spelled)] += 1
+    for doc_id, written, words in _written_words(hadith):
+        for i in range(1, len(words) - 1):
+            first, last = words[i - 1], words[i + 1]
+            if words[i] != "بن" or not _a_name(first) or not _a_name(last):
+                continue
+            start = i - 2 if i >= 2 and words[i - 2] in ("عبد", "عبيد") else i - 1
+            if words[start] == "الله":  # the end of a compound name whose start is cut off
+                continue
+            sequence, spelled = words[start : i + 2], written[start : i + 2]
+            if sequence[0].startswith("و") and len(sequence[0]) >= 4:
+                sequence, spelled = [sequence[0][1:], *sequence[1:]], [spelled[0][1:], *spelled[1:]]
+            holders[tuple(sequence)].add(doc_id)
+            spellings[tuple(sequence)][" ".join(spelled)] += 1
     lasts: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for sequence in holders:
         lasts[sequence[:-1]].add(sequence[-1])
@@ -206,6 +199,15 @@ def full_names(hadith: Path, count: int = 50) -> list[Query]:
         if any(Levenshtein.distance(sequence[-1], other) == 1 for other in lasts[sequence[:-1]])
     ]
     return [Query(spellings[s].most_common(1)[0][0], frozenset(holders[s])) for s in chosen[:count]]
+
+
+def _written_words(hadith: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """Each hadith's id, its words as written (cleaned) and normalized."""
+    with hadith.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            written = [clean(m.group()) for m in iter_words(record["text"])]
+            yield record["id"], written, [normalize(w) for w in written]
 
 
 def _a_name(word: str) -> bool:
