@@ -14,6 +14,11 @@ into the new generation like the segment's other files. It is written by the
 bulk writer from the postings it gathers (:class:`ArraysWriter`), and derived from
 the segment itself for segments Whoosh's writer made (:func:`derive`).
 
+Each text field also links its words to their forms in the field's other views
+(stems, lemmas): snippets decide every word of every hit they show, and running
+the analysis on a word costs hundreds of microseconds where reading its links
+costs a few (:func:`view_links`).
+
 Layout: the arrays one after another, each aligned to 8 bytes, then a JSON
 footer naming each array's field, kind, dtype, offset and length, then the
 footer's length and ``MAGIC``.
@@ -26,8 +31,9 @@ import json
 import logging
 import mmap
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -35,6 +41,10 @@ import numpy as np
 from whoosh.reading import SegmentReader
 
 from . import whoosh_internals
+from .analysis.analyzers import word_chain
+from .analysis.filters import WordChain
+from .analysis.normalize import normalize
+from .schema import LEMMA_SUFFIX, STEM_SUFFIX, TEXT_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +56,10 @@ SKIP = 64
 # Bytes of each term kept in a fixed-width array, searched by numpy.
 HEAD = 16
 _FOOTER_SIZE = np.dtype("<u8").itemsize
+# The views a text field links its words to, by the suffix of their field's name.
+VIEWS = (STEM_SUFFIX, LEMMA_SUFFIX)
+# A word's links when its forms in a view are not in the file: ask the analysis.
+_UNKNOWN = -1
 
 
 def path_of(storage_dir: Path, segment_id: str) -> Path:
@@ -65,6 +79,9 @@ class FieldArrays:
     positions: np.ndarray | None  # int32, each posting's positions in posting order
     skips: np.ndarray | None  # int64: positions before posting k * SKIP
     lengths: np.ndarray | None  # uint8: each document's length, in Whoosh's byte code
+    # view suffix -> (link_starts, links): each term's forms in that view, as
+    # indexes of the view field's terms ([-1]: not known), for a text field
+    links: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def term(self, index: int) -> str:
         """The text of the term at ``index`` in sorted order."""
@@ -76,16 +93,23 @@ class FieldArrays:
         terms[self.docs] = np.repeat(np.arange(len(self.term_starts) - 1, dtype=np.int32), np.diff(self.posting_starts))
         return terms
 
-    def span(self, term: str) -> tuple[int, int]:
-        """The range of the term's postings (empty if the segment lacks it)."""
+    def index_of(self, term: str) -> int:
+        """The term's place in sorted order, or -1 if the segment lacks it."""
         key = term.encode("utf-8")
         head = key[:HEAD]
         lo, hi = self.heads.searchsorted(head, "left"), self.heads.searchsorted(head, "right")
         starts, terms = self.term_starts, self.terms.data
         for found in range(lo, hi):  # terms that begin alike: rarely more than one
             if bytes(terms[starts[found] : starts[found + 1]]) == key:
-                return int(self.posting_starts[found]), int(self.posting_starts[found + 1])
-        return 0, 0
+                return int(found)
+        return -1
+
+    def span(self, term: str) -> tuple[int, int]:
+        """The range of the term's postings (empty if the segment lacks it)."""
+        found = self.index_of(term)
+        if found < 0:
+            return 0, 0
+        return int(self.posting_starts[found]), int(self.posting_starts[found + 1])
 
     def position_starts(self, postings: np.ndarray) -> np.ndarray:
         """Where the positions of each of these postings start in ``positions``."""
@@ -165,6 +189,25 @@ class SegmentArrays:
     def field(self, name: str) -> FieldArrays | None:
         return self.fields.get(name)
 
+    def word_views(self, fieldname: str, word: str) -> tuple[tuple[str, ...], ...] | None:
+        """A normalized word's forms in each of ``VIEWS``, as the segment's links
+        say; None when the field does not hold the word or has no links for it."""
+        exact = self.fields.get(fieldname)
+        if exact is None or len(exact.links) != len(VIEWS):
+            return None
+        index = exact.index_of(word)
+        if index < 0:
+            return None
+        found = []
+        for suffix in VIEWS:
+            starts, links = exact.links[suffix]
+            ranks = links[starts[index] : starts[index + 1]].tolist()
+            if ranks == [_UNKNOWN]:
+                return None
+            view = self.fields[fieldname + suffix]
+            found.append(tuple(map(view.term, ranks)))
+        return tuple(found)
+
 
 def _field(arrays: dict[str, np.ndarray]) -> FieldArrays:
     return FieldArrays(
@@ -177,6 +220,11 @@ def _field(arrays: dict[str, np.ndarray]) -> FieldArrays:
         arrays.get("positions"),
         arrays.get("skips"),
         arrays.get("lengths"),
+        {
+            suffix: (arrays[f"link_starts{suffix}"], arrays[f"links{suffix}"])
+            for suffix in VIEWS
+            if f"links{suffix}" in arrays
+        },
     )
 
 
@@ -234,6 +282,11 @@ class ArraysWriter:
         if lengths is not None:
             self._write(name, "lengths", np.frombuffer(bytes(lengths), dtype=np.uint8))
 
+    def add_links(self, name: str, suffix: str, starts: np.ndarray, links: np.ndarray) -> None:
+        """A text field's links to its view ``name + suffix`` (:func:`view_links`)."""
+        self._write(name, f"link_starts{suffix}", starts)
+        self._write(name, f"links{suffix}", links)
+
     def _write(self, name: str, kind: str, array: np.ndarray) -> None:
         padding = -self._file.tell() % 8
         self._file.write(bytes(padding))
@@ -261,11 +314,49 @@ class ArraysWriter:
             self._paths[0].unlink(missing_ok=True)
 
 
+Forms = Callable[[str], tuple[str, ...] | None]
+"""A normalized word's forms in one view, or None when they are not known."""
+
+
+def view_links(terms: Sequence[bytes], view_terms: Sequence[bytes], forms: Forms) -> tuple[np.ndarray, np.ndarray]:
+    """Each term's forms in a view, as indexes of that view's terms (sorted):
+    ``links[starts[i]:starts[i + 1]]`` for term ``i``; ``[-1]`` where ``forms``
+    does not know them or a form is not among the view's terms."""
+    rank = {term: n for n, term in enumerate(view_terms)}
+    starts = array("q", [0])
+    links = array("i")
+    for term in terms:
+        found = forms(term.decode("utf-8"))
+        ranks = [None] if found is None else [rank.get(form.encode("utf-8")) for form in found]
+        links.extend((_UNKNOWN,) if None in ranks else ranks)  # type: ignore[arg-type]
+        starts.append(len(links))
+    return np.frombuffer(starts, dtype=np.int64), np.frombuffer(links, dtype=np.int32)
+
+
+def write_links(writer: ArraysWriter, terms: dict[str, Sequence[bytes]], forms_in: Callable[[str, str], Forms]) -> None:
+    """Link each text field's words to their forms in its other views.
+    ``terms``: each field's terms, sorted, as written into the file;
+    ``forms_in(field, view field)``: what the view makes of a normalized word of the field."""
+    for name in TEXT_FIELDS:
+        for suffix in VIEWS:
+            if name in terms and name + suffix in terms:
+                forms = forms_in(name, name + suffix)
+                writer.add_links(name, suffix, *view_links(terms[name], terms[name + suffix], forms))
+
+
+def analysed(chain: WordChain) -> Forms:
+    """A view's forms of a normalized word, from its chain: a view's chain
+    normalizes a word first, so what it makes of the normalized word is what it
+    made of the word as written, as long as normalizing again changes nothing."""
+    return lambda word: chain.kept(word) if normalize(word) == word else None
+
+
 def derive(leaf: SegmentReader, writer: ArraysWriter) -> None:
     """Write the arrays of a segment that Whoosh's writer made, read from the
     segment itself (a pickle per posting: seconds per 10,000 documents, so only
     for what an update writes)."""
     schema = leaf.schema
+    written: dict[str, Sequence[bytes]] = {}
     for name in sorted(leaf.indexed_field_names()):
         field = schema[name]
         positional = field.format.supports("positions")
@@ -287,6 +378,8 @@ def derive(leaf: SegmentReader, writer: ArraysWriter) -> None:
                 freqs.extend(round(weight) for weight in weights)
         lengths = whoosh_internals.length_codes(leaf, name) if field.scorable else None
         writer.add_field(name, terms, counts, docs, freqs, positions, lengths)
+        written[name] = terms
+    write_links(writer, written, lambda _, view: analysed(word_chain(schema[view].analyzer)))
 
 
 def write_missing(storage_dir: Path, leaves: Iterable[SegmentReader]) -> int:

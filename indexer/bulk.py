@@ -35,6 +35,7 @@ from whoosh.util.numeric import length_to_byte
 from . import arrays
 from .analysis import ArabicTokenizer, split_words
 from .analysis.filters import WordChain
+from .analysis.normalize import normalize
 from .schema import TEXT_FIELDS
 from .vocabulary import Vocabulary
 from .whoosh_internals import FieldWriter
@@ -61,8 +62,9 @@ class SegmentBuilder:
         # field -> term -> [docnum, weight, encoded positions, docnum, ...], in docnum order
         self.postings: defaultdict[str, dict[Any, list[Any]]] = defaultdict(dict)
         self.lengths: defaultdict[str, dict[int, int]] = defaultdict(dict)
-        # How often each word is written, as read (for the index's vocabulary).
-        self.words: Counter[str] = Counter()
+        # How often each word is written in each text field, as read (for the
+        # index's vocabulary, and the links of its words to their other views).
+        self.words: dict[str, Counter[str]] = {name: Counter() for name in TEXT_FIELDS}
         self.docnum = 0
         self.posting_count = 0
         self._single = _SinglePositions()
@@ -74,7 +76,7 @@ class SegmentBuilder:
         split: dict[str, list[str]] = {}
         for name in TEXT_FIELDS:
             if name in fields:
-                self.words.update(self._split(split, fields[name]))  # type: ignore[arg-type]
+                self.words[name].update(self._split(split, fields[name]))  # type: ignore[arg-type]
         self.perdoc.start_doc(docnum)
         for name in sorted(fields):
             value = fields[name]
@@ -192,10 +194,19 @@ class SegmentBuilder:
                     gathered.positions,
                     gathered.lengths,
                 )
+            arrays.write_links(writer, {gathered.name: gathered.terms for gathered in fields}, self._forms_in)
         except BaseException:
             writer.abort()
             raise
         writer.close()
+
+    def _forms_in(self, field: str, view: str) -> arrays.Forms:
+        """What a view field made of each word of ``field`` in this segment, by
+        the word's normalized form: read from the memo its chain filled as it
+        indexed them, so no word is analysed again (a word the memo let go is
+        left unknown)."""
+        memo = self._chains[view].kept_forms()
+        return {normalize(word): forms for word in self.words[field] if (forms := memo.get(word)) is not None}.get
 
 
 class _Gathered:
@@ -281,7 +292,8 @@ class _Segments:
     def _close(self) -> None:
         if self.builder is not None:
             self.segments.append(self.builder.finish())
-            self.words.update(self.builder.words)
+            for words in self.builder.words.values():
+                self.words.update(words)
             self.builder = None
             # The worker runs with the cycle collector off; Whoosh's writers
             # hold reference cycles, which would keep every finished builder.

@@ -190,10 +190,9 @@ class SearchEngine:
             with self._lock:
                 shared = self._shared
                 if shared is None or shared.state != view.state:
+                    arrays = IndexArrays(view.searcher.reader(), self.index_dir / view.generation)
                     shared = self._shared = _Shared(
-                        view.state,
-                        IndexArrays(view.searcher.reader(), self.index_dir / view.generation),
-                        Chains.of(view.searcher.schema),
+                        view.state, arrays, Chains.of(view.searcher.schema, arrays.word_views)
                     )
         return shared
 

@@ -4,6 +4,7 @@ index's analysis chains as the suggester and the completer use them."""
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -14,6 +15,7 @@ from whoosh.reading import IndexReader
 from indexer.analysis.analyzers import word_chain
 from indexer.analysis.filters import StopStep, WordChain
 from indexer.analysis.memo import WordCache
+from indexer.analysis.normalize import normalize
 from indexer.vocabulary import Vocabulary
 
 # Shorter words have too many neighbours one edit away to guess from.
@@ -31,6 +33,8 @@ class Chains:
     stem: WordChain
     lemma: WordChain
     stop: WordChain  # the stem chain's steps up to its stop step: whether a word is a stop word, without stemming
+    # A normalized word's stems and lemmas as the index links them (None: unknown there).
+    known: Callable[[str], tuple[tuple[str, ...], ...] | None] | None = field(default=None, compare=False)
     views: WordCache = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -39,16 +43,21 @@ class Chains:
         object.__setattr__(self, "views", WordCache(self._views, share=0.25, entry_bytes=480))
 
     def _views(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-        """A document word in the three views: its forms, stems and lemmas (none for a stop word)."""
-        return tuple(
-            tuple(text for text, _ in chain.forms(word, True)) for chain in (self.exact, self.stem, self.lemma)
-        )  # type: ignore[return-value]
+        """A document word in the three views: its forms, stems and lemmas (none
+        for a stop word); the last two as the index links them, when it does (the
+        analysis costs a new word hundreds of microseconds, the links a few)."""
+        known = self.known(normalize(word)) if self.known else None
+        if known is None:
+            known = self.stem.kept(word), self.lemma.kept(word)
+        return (self.exact.kept(word), *known)  # type: ignore[return-value]
 
     @classmethod
-    def of(cls, schema: Schema) -> Chains:
+    def of(cls, schema: Schema, known: Callable[[str], tuple[tuple[str, ...], ...] | None] | None = None) -> Chains:
+        """The schema's chains; ``known``: the index's links of words to their
+        stems and lemmas (:meth:`search.vectors.IndexArrays.word_views`)."""
         exact, stem = word_chain(schema["text"].analyzer), word_chain(schema["text_stem"].analyzer)
         until_stop = next(i for i, step in enumerate(stem.steps) if isinstance(step, StopStep)) + 1
-        return cls(exact, stem, word_chain(schema["text_lemma"].analyzer), WordChain(*stem.steps[:until_stop]))
+        return cls(exact, stem, word_chain(schema["text_lemma"].analyzer), WordChain(*stem.steps[:until_stop]), known)
 
     def form(self, word: str) -> str:
         """The word's normalized form (الدِّفَاعِ -> الدفاع); empty for marks alone."""

@@ -24,6 +24,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from indexer.arrays import FieldArrays, SegmentArrays, open_segment
+from indexer.schema import TEXT_FIELDS
 
 from . import spans
 from .matching import (
@@ -178,6 +179,16 @@ class IndexArrays:
             found = postings < stop
             found[found] = field.docs[postings[found]] == wanted[found]
             yield field, offset, int(lo), postings, found
+
+    def word_views(self, word: str) -> tuple[tuple[str, ...], ...] | None:
+        """A normalized word's stems and lemmas, read from the first segment that
+        links the word to them (None: none does, the analysis must say)."""
+        for segment, _ in self.segments:
+            for fieldname in TEXT_FIELDS:
+                found = segment.word_views(fieldname, word)
+                if found is not None:
+                    return found
+        return None
 
     def spans(self, fieldname: str, text: str) -> Iterator[Span]:
         """Each segment's range of the term's postings, where it has any."""

@@ -105,6 +105,10 @@ class WordChain(Filter):
             memo = self.__dict__["_memo"] = WordCache(self._compose, share=0.05, entry_bytes=320)
         return memo
 
+    def kept(self, word: str) -> tuple[str, ...]:
+        """What the index holds of the word in this view: its forms, stop words removed."""
+        return tuple(text for text, _ in self.forms(word, True))
+
     def _compose(self, word: str, removestops: bool) -> tuple[Form, ...]:
         token = Token(removestops=removestops)
         token.stopped = False
@@ -134,14 +138,19 @@ class WordChain(Filter):
             for token.text, token.stopped in forms:
                 yield token
 
+    def kept_forms(self) -> dict[str, tuple[str, ...]]:
+        """The indexer's memo of :meth:`kept`: a plain dictionary of the words met
+        (a lookup costs a fraction of a cached call's), emptied when it grows too large."""
+        memo = self.__dict__.get("_kept")
+        if memo is None:
+            memo = self.__dict__["_kept"] = _KeptForms(self)
+        return memo
+
     def positions(self, words: Iterable[str]) -> dict[str, list[int]]:
         """Each form's positions in a text already split into words, by the rule
         of ``__call__`` (one position per word that keeps a form); the indexer's
         fast path, with no token objects."""
-        memo = self.__dict__.get("_kept")
-        if memo is None:
-            memo = self.__dict__["_kept"] = _KeptForms(self)
-        texts = list(map(memo.__getitem__, words))
+        texts = list(map(self.kept_forms().__getitem__, words))
         kept = [forms for forms in texts if forms]
         found: defaultdict[str, list[int]] = defaultdict(list)
         if kept:
@@ -153,8 +162,7 @@ class WordChain(Filter):
 
 
 class _KeptForms(dict[str, tuple[str, ...]]):
-    """A word's forms once stop words are removed, as a plain dictionary (its
-    lookups cost a fraction of a cached call's)."""
+    """A word's forms once stop words are removed, computed when first asked."""
 
     def __init__(self, chain: WordChain) -> None:
         super().__init__()
