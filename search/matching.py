@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .scored import Scored, intersection, union
+from .scored import DENSE_SHARE, Scored, intersection, union
 
 if TYPE_CHECKING:
     from .vectors import IndexArrays
@@ -73,7 +73,15 @@ class TermPart(Part):
     def df(self) -> int:
         """Live documents with the term: BM25 counts live documents only."""
         if self._df is None:
-            self._df = self.estimate if self.arrays.live_count == self.size else len(self.run().docs())
+            live = self.arrays.live
+            self._df = (
+                self.estimate
+                if self.arrays.live_count == self.size
+                else sum(
+                    int(np.count_nonzero(live[field.docs[start:stop] + offset]))
+                    for field, offset, start, stop in self.spans
+                )
+            )
         return self._df
 
     def _run(self) -> Scored:
@@ -83,6 +91,17 @@ class TermPart(Part):
             ids, frequencies = ids[live], frequencies[live]
         self._df = len(ids)
         return Scored.of(self.size, ids, self.boost * self._score(self.fieldname, ids, frequencies, len(ids)))
+
+    def scatter(self, mask: np.ndarray, score: np.ndarray) -> None:
+        """Mark its documents in ``mask`` and add its scores to ``score``, a
+        segment at a time, deleted documents too (the caller leaves them out):
+        for a word found in much of the corpus, no array of its own."""
+        for field, offset, start, stop in self.spans:
+            ids = field.docs[start:stop]  # the segment's own numbers: its documents are a slice of the index's
+            mask[offset:][ids] = True
+            score[offset:][ids] += self._score(
+                self.fieldname, ids, field.freqs[start:stop], self.df, self.boost, offset
+            )
 
     def probe(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         found = np.zeros(len(ids), dtype=bool)
@@ -105,7 +124,25 @@ class UnionPart(Part):
         self.estimate = min(size, sum(part.estimate for part in parts))
 
     def _run(self) -> Scored:
-        return union([part.run() for part in self.parts], self.size)
+        scattered = [part for part in self.parts if _scatters(part)]
+        if sum(part.estimate for part in scattered) <= self.size * DENSE_SHARE or len(_terms(scattered)) < 2:
+            return union([part.run() for part in self.parts], self.size)
+        # Terms found in much of the corpus (a frequent word in its views):
+        # scattered into one pair of dense arrays, where each term's own would
+        # cost a pass over the corpus, and their union another.
+        mask = np.zeros(self.size, dtype=bool)
+        score = np.zeros(self.size)
+        for part in scattered:
+            part.scatter(mask, score)
+        mask &= _terms(scattered)[0].arrays.live
+        found = Scored(self.size, score=score, mask=mask)
+        others = [part.run() for part in self.parts if part not in scattered]
+        return union([found, *others], self.size) if others else found
+
+    def scatter(self, mask: np.ndarray, score: np.ndarray) -> None:
+        """As :meth:`TermPart.scatter`, for each of its parts."""
+        for part in self.parts:
+            part.scatter(mask, score)  # type: ignore[attr-defined]
 
     def probe(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         found = np.zeros(len(ids), dtype=bool)
@@ -115,6 +152,21 @@ class UnionPart(Part):
             found |= matched
             score += scores
         return found, score
+
+
+def _scatters(part: Part) -> bool:
+    """Whether the part is terms, or unions of terms, not yet run: they can add
+    their scores into a union's dense arrays (:meth:`TermPart.scatter`)."""
+    if part._result is not None:
+        return False
+    if isinstance(part, TermPart):
+        return True
+    return isinstance(part, UnionPart) and all(map(_scatters, part.parts))
+
+
+def _terms(parts: list[Part]) -> list[TermPart]:
+    """The terms of these scattering parts."""
+    return [term for part in parts for term in ([part] if isinstance(part, TermPart) else _terms(part.parts))]  # type: ignore[attr-defined]
 
 
 class IntersectionPart(Part):

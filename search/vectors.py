@@ -277,14 +277,18 @@ class Evaluator:
             _, extra = self.plan(bonus).probe(best)
             result.add_at(best, extra)
 
-    def _bm25(self, fieldname: str, ids: np.ndarray, frequencies: np.ndarray, df: int) -> np.ndarray:
-        """BM25 of live postings; ``df`` and the document count are of live documents."""
+    def _bm25(
+        self, fieldname: str, ids: np.ndarray, frequencies: np.ndarray, df: int, boost: float = 1.0, offset: int = 0
+    ) -> np.ndarray:
+        """BM25 of live postings (documents ``offset + ids``), times ``boost``; ``df``
+        and the document count are of live documents."""
         codes, average = self.arrays.lengths(fieldname)
         documents = self.arrays.live_count
         idf = np.log(1 + (documents - df + 0.5) / (df + 0.5))
         k1, b = self.weights.bm25_k1, self.weights.bm25_b
-        norm = k1 * (1 - b + b * _BYTE_LENGTHS[codes[ids]] / average)
-        return idf * frequencies * (k1 + 1) / (frequencies + norm)
+        # The length norm of each of the 256 length codes, then looked up per posting.
+        norms = k1 * (1 - b + b * _BYTE_LENGTHS / average)
+        return idf * boost * (k1 + 1) * frequencies / (frequencies + norms[codes[offset:][ids]])
 
     def _sequence(
         self,
