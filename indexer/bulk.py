@@ -2,11 +2,16 @@
 
 Whoosh's writer runs each field's analyzer separately, then pickles, sorts and
 re-reads every posting before it writes it. A new index needs none of that:
-here each text is split into words once for both of its views, each distinct
-word's forms come from the chain's memo, documents arrive in order, so each
-term's postings are already sorted when they are gathered in memory, and the
-segment is written term by term through Whoosh's own codec. The result is the
-index Whoosh's writer makes (the tests compare them).
+here each text is split into words once for all of its views, each distinct
+word's forms come from the chain's memo, the postings are gathered in flat
+arrays in document order and brought together term by term by one stable sort
+(:class:`_Postings`), and the segment is written term by term through Whoosh's
+own codec. The result is the index Whoosh's writer makes (the tests compare them).
+
+The fewer segments a build writes, the less every query pays: each term is
+looked up in each segment. Gathered compactly, a segment holds some 120,000
+hadith in the default ``limitmb`` of 1024 MB (16,500 with the lists of Python
+objects used before, in 384 MB: 62 segments for a million hadith).
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ import signal
 import traceback
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.codec import default_codec
 from whoosh.fields import FieldType
@@ -44,10 +52,16 @@ from .whoosh_internals import FieldWriter
 BATCH = 100
 # How often a waiting worker looks whether its parent is still there, in seconds.
 _PARENT_CHECK_S = 1.0
-# Memory of one gathered posting, measured (peak RSS of one process over 10,000
-# and 20,000 hadith: 145 bytes per posting more, the writing of the segment
-# included): three list slots, a float, a docnum, its positions.
+# Memory of one gathered posting of a field other than text (an id, a
+# collection), measured: three list slots, a float, a docnum, its value.
 _POSTING_BYTES = 150
+# Of a text field: its term number, document and frequency (12 bytes), then, as
+# the segment is written, its place in the sort, sorted copies and the rank (28);
+# each position 4 bytes gathered, 12 more as it is moved; each distinct term
+# its entry in a dictionary and its bytes.
+_SORTED_POSTING_BYTES = 40
+_SORTED_POSITION_BYTES = 16
+_TERM_BYTES = 200
 
 
 class SegmentBuilder:
@@ -59,16 +73,19 @@ class SegmentBuilder:
         self.codec = default_codec()
         self.segment = self.codec.new_segment(self.storage, ix.indexname)
         self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
-        # field -> term -> [docnum, weight, encoded positions, docnum, ...], in docnum order
+        self._chains = {name: chain for name, field in self.schema.items() if (chain := _chain_of(field))}
+        # The text fields' postings, compact (:class:`_Postings`); the other fields'
+        # (an id, a collection: one posting per document) as Whoosh's values,
+        # field -> term -> [docnum, weight, value, docnum, ...], in docnum order.
+        self.gathered: dict[str, _Postings] = {}
         self.postings: defaultdict[str, dict[Any, list[Any]]] = defaultdict(dict)
         self.lengths: defaultdict[str, dict[int, int]] = defaultdict(dict)
         # How often each word is written in each text field, as read (for the
         # index's vocabulary, and the links of its words to their other views).
         self.words: dict[str, Counter[str]] = {name: Counter() for name in TEXT_FIELDS}
         self.docnum = 0
-        self.posting_count = 0
+        self.posting_count = 0  # of the other fields
         self._single = _SinglePositions()
-        self._chains = {name: chain for name, field in self.schema.items() if (chain := _chain_of(field))}
 
     def add(self, fields: Mapping[str, object]) -> None:
         """Add one document (the values of :func:`~indexer.schema.document_fields`)."""
@@ -99,24 +116,17 @@ class SegmentBuilder:
         return words
 
     def _index(self, name: str, field: FieldType, value: Any, split: dict[str, list[str]]) -> int:
+        chain = self._chains.get(name)
+        if chain is not None:
+            postings = self.gathered.get(name)
+            if postings is None:
+                postings = self.gathered[name] = _Postings(type(field.format) is Positions)
+            length = postings.add(self.docnum, chain.positions(self._split(split, value)))
+            return length if field.scorable else 0
         terms = self.postings[name]
         docnum = self.docnum
-        chain = self._chains.get(name)
         length = 0
-        if chain is None:
-            items = list(field.index(value))
-        else:
-            boost = field.format.field_boost
-            found = chain.positions(self._split(split, value)).items()
-            if type(field.format) is Positions:
-                # The positions themselves, encoded for Whoosh as the segment is
-                # written: the arrays file wants them too. Most words occur once in
-                # a document: a bare int then.
-                items = [
-                    (text, len(pos), len(pos) * boost, pos[0] if len(pos) == 1 else tuple(pos)) for text, pos in found
-                ]
-            else:  # frequencies only, encoded as Whoosh's Frequency format encodes them
-                items = [(text, len(pos), len(pos) * boost, _FREQUENCIES[len(pos)]) for text, pos in found]
+        items = list(field.index(value))
         for term, freq, weight, vbytes in items:
             postings = terms.get(term)
             if postings is None:
@@ -132,8 +142,8 @@ class SegmentBuilder:
 
     @property
     def memory(self) -> int:
-        """A rough estimate of the bytes gathered so far."""
-        return self.posting_count * _POSTING_BYTES
+        """The bytes the segment will take at most, gathered and as it is written."""
+        return self.posting_count * _POSTING_BYTES + sum(postings.memory for postings in self.gathered.values())
 
     def finish(self) -> Any:
         """Write the postings and close the segment, then its arrays file;
@@ -143,34 +153,14 @@ class SegmentBuilder:
         fields = []
         # The gathered postings are freed as they are written: the segment's
         # memory goes down while its files are written, not after.
-        for name in sorted(self.postings):
+        for name in sorted(self.gathered.keys() | self.postings.keys()):
             field = self.schema[name]
-            lengths = self.lengths.pop(name, None)
             writer.start_field(name, field)
-            terms = self.postings.pop(name)
-            positional = name in self._chains and type(field.format) is Positions
-            # Whoosh's Frequency format has no encode(): its values were encoded as gathered.
-            encode, single = (field.format.encode if positional else None), self._single
-            gathered = _Gathered(name, positional)
-            for term in sorted(terms):
-                postings = terms.pop(term)
-                docnums = postings[0::3]
-                values = postings[2::3]
-                key = term.encode("utf-8") if isinstance(term, str) else term
-                gathered.add(key, docnums, postings[1::3], values)
-                if encode is not None:
-                    values = [single[v] if type(v) is int else encode(v) for v in values]
-                writer.add_term(
-                    key,
-                    docnums,
-                    postings[1::3],
-                    values,
-                    list(map(lengths.__getitem__, docnums)) if lengths else [0] * len(docnums),
-                )
+            if name in self.gathered:
+                gathered = self._write_text_field(writer, name, field)
+            else:
+                gathered = self._write_other_field(writer, name, field)
             writer.finish_field()
-            if field.scorable:
-                codes = lengths or {}
-                gathered.lengths = bytes(length_to_byte(codes.get(d, 0)) for d in range(self.docnum))
             fields.append(gathered)
         writer.close()
         # Never a compound file: Whoosh copies each file of a compound segment
@@ -179,6 +169,52 @@ class SegmentBuilder:
         self.segment.set_doc_count(self.docnum)
         self._write_arrays(fields)
         return self.segment
+
+    def _write_text_field(self, writer: FieldWriter, name: str, field: FieldType) -> _Gathered:
+        """A text field's postings, brought together term by term, through Whoosh's codec."""
+        postings = self.gathered.pop(name).by_term(self.docnum)
+        lengths = postings.lengths if field.scorable else np.zeros(self.docnum, dtype=np.int32)
+        boost = field.format.field_boost
+        term_starts = np.concatenate(([0], np.cumsum(postings.counts)))
+        position_starts = np.concatenate(([0], np.cumsum(postings.freqs, dtype=np.int64)))
+        for term, start, stop in zip(postings.terms, term_starts[:-1].tolist(), term_starts[1:].tolist(), strict=True):
+            docnums = postings.docs[start:stop].tolist()
+            freqs = postings.freqs[start:stop].tolist()
+            if postings.positions is None:  # frequencies only, encoded as Whoosh's Frequency format encodes them
+                values = list(map(_FREQUENCIES.__getitem__, freqs))
+            else:
+                found = postings.positions[position_starts[start] : position_starts[stop]].tolist()
+                values = _encoded(found, freqs, self._single, field.format.encode)
+            weights = [freq * boost for freq in freqs]
+            writer.add_term(term, docnums, weights, values, lengths[docnums].tolist())
+        length_codes = bytes(map(length_to_byte, lengths.tolist())) if field.scorable else None
+        return _Gathered(
+            name, postings.terms, postings.counts, postings.docs, postings.freqs, postings.positions, length_codes
+        )
+
+    def _write_other_field(self, writer: FieldWriter, name: str, field: FieldType) -> _Gathered:
+        """A field indexed by its own analyzer (an id, a collection), through Whoosh's codec."""
+        lengths = self.lengths.pop(name, None)
+        terms = self.postings.pop(name)
+        keys, counts, docs, freqs = [], [], array("i"), array("i")
+        for term in sorted(terms):
+            postings = terms.pop(term)
+            docnums, weights = postings[0::3], postings[1::3]
+            key = term.encode("utf-8") if isinstance(term, str) else term
+            keys.append(key)
+            counts.append(len(docnums))
+            docs.extend(docnums)
+            freqs.extend(round(weight) for weight in weights)
+            writer.add_term(
+                key,
+                docnums,
+                weights,
+                postings[2::3],
+                list(map(lengths.__getitem__, docnums)) if lengths else [0] * len(docnums),
+            )
+        codes = lengths or {}
+        length_codes = bytes(length_to_byte(codes.get(d, 0)) for d in range(self.docnum)) if field.scorable else None
+        return _Gathered(name, keys, counts, docs, freqs, None, length_codes)
 
     def _write_arrays(self, fields: list[_Gathered]) -> None:
         path = arrays.path_of(Path(self.storage.folder), self.segment.segment_id())
@@ -209,33 +245,108 @@ class SegmentBuilder:
         return {normalize(word): forms for word in self.words[field] if (forms := memo.get(word)) is not None}.get
 
 
+@dataclass
 class _Gathered:
     """One field's postings laid out for its arrays (:mod:`indexer.arrays`)."""
 
-    def __init__(self, name: str, positional: bool) -> None:
-        self.name = name
-        self.terms: list[bytes] = []
-        self.counts: list[int] = []
+    name: str
+    terms: Sequence[bytes]
+    counts: Sequence[int] | np.ndarray
+    docs: array[int] | np.ndarray
+    freqs: array[int] | np.ndarray
+    positions: np.ndarray | None
+    lengths: bytes | None
+
+
+@dataclass
+class _ByTerm:
+    """A text field's postings in term order: terms sorted, then each term's
+    postings in document order; ``lengths``: each document's length in the field."""
+
+    terms: list[bytes]
+    counts: np.ndarray
+    docs: np.ndarray
+    freqs: np.ndarray
+    positions: np.ndarray | None
+    lengths: np.ndarray
+
+
+class _Postings:
+    """One text field's postings as they are gathered, in document order: a
+    term number, a document and a frequency per posting, and its positions, in
+    flat arrays (some 20 bytes a posting, where lists of Python objects took
+    150: segments five times as large in the same memory, and fewer segments for
+    every query to visit). One stable sort brings each term's postings together."""
+
+    def __init__(self, positional: bool) -> None:
+        self.numbers: dict[str, int] = {}
+        self.terms = array("i")
         self.docs = array("i")
         self.freqs = array("i")
         self.positions: array[int] | None = array("i") if positional else None
-        self.lengths: bytes | None = None
+        self.lengths = array("i")
 
-    def add(self, term: bytes, docnums: list[int], weights: list[float], values: list[Any]) -> None:
-        self.terms.append(term)
-        self.counts.append(len(docnums))
-        self.docs.extend(docnums)
-        positions = self.positions
-        if positions is None:
-            self.freqs.extend(round(weight) for weight in weights)
-            return
-        for value in values:
-            if type(value) is int:
-                positions.append(value)
-                self.freqs.append(1)
-            else:
-                positions.extend(value)
-                self.freqs.append(len(value))
+    def add(self, docnum: int, found: dict[str, list[int]]) -> int:
+        """One document's terms with their positions; returns the field's length there."""
+        numbers = self.numbers
+        self.terms.extend([numbers.setdefault(term, len(numbers)) for term in found])
+        counts = list(map(len, found.values()))
+        self.freqs.extend(counts)
+        self.docs.extend([docnum] * len(counts))
+        if self.positions is not None:
+            self.positions.extend(chain.from_iterable(found.values()))
+        length = sum(counts)
+        self.lengths.frombytes(bytes(self.lengths.itemsize * (docnum - len(self.lengths))))  # documents without it
+        self.lengths.append(length)
+        return length
+
+    @property
+    def memory(self) -> int:
+        """Bytes gathered, and those the sort and the writing take beside them."""
+        postings = len(self.docs)
+        positions = len(self.positions) if self.positions is not None else 0
+        return len(self.numbers) * _TERM_BYTES + postings * _SORTED_POSTING_BYTES + positions * _SORTED_POSITION_BYTES
+
+    def by_term(self, documents: int) -> _ByTerm:
+        """The postings in term order (the gathered arrays are released), and
+        the lengths of the segment's ``documents``."""
+        keys = [term.encode("utf-8") for term in self.numbers]
+        self.numbers = {}
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        rank = np.empty(len(keys), dtype=np.int32)
+        rank[order] = np.arange(len(keys), dtype=np.int32)
+        ranks = rank[np.frombuffer(self.terms, dtype=np.int32)] if keys else np.zeros(0, dtype=np.int32)
+        self.terms = array("i")
+        moved = np.argsort(ranks, kind="stable")  # a term's postings stay in document order
+        counts = np.bincount(ranks, minlength=len(keys))
+        del ranks
+        gathered_freqs = np.frombuffer(self.freqs, dtype=np.int32)
+        freqs = gathered_freqs[moved]
+        docs = np.frombuffer(self.docs, dtype=np.int32)[moved]
+        self.docs = array("i")
+        positions = None
+        if self.positions is not None:
+            # Each posting's run of positions, moved with it.
+            was = np.cumsum(gathered_freqs, dtype=np.int64) - gathered_freqs
+            now = np.cumsum(freqs, dtype=np.int64) - freqs
+            taken = np.repeat(was[moved] - now, freqs) + np.arange(int(freqs.sum()), dtype=np.int64)
+            del was, now
+            positions = np.frombuffer(self.positions, dtype=np.int32)[taken]
+            self.positions = array("i")
+        self.freqs = array("i")
+        lengths = np.zeros(documents, dtype=np.int32)
+        lengths[: len(self.lengths)] = np.frombuffer(self.lengths, dtype=np.int32)
+        return _ByTerm([keys[i] for i in order], counts, docs, freqs, positions, lengths)
+
+
+def _encoded(positions: list[int], freqs: list[int], single: dict[int, bytes], encode: Any) -> list[bytes]:
+    """Each posting's positions in Whoosh's Positions format (most words occur once in a document)."""
+    values = []
+    at = 0
+    for freq in freqs:
+        values.append(single[positions[at]] if freq == 1 else encode(positions[at : at + freq]))
+        at += freq
+    return values
 
 
 class _Frequencies(dict[int, bytes]):
@@ -357,7 +468,7 @@ class BulkWriter:
     """Adds documents to a new, empty index, in ``procs`` processes, and commits
     all their segments at once."""
 
-    def __init__(self, index_dir: Path, procs: int = 1, limitmb: int = 384) -> None:
+    def __init__(self, index_dir: Path, procs: int = 1, limitmb: int = 1024) -> None:
         self.ix = whoosh_index.open_dir(str(index_dir))
         self.batch: list[Mapping[str, object]] = []
         self.local: _Segments | None = None

@@ -26,7 +26,7 @@ class Settings:
         "ARABIC_SEARCH_PROCS",
         "indexing processes; 0 picks one for small inputs and every core for large ones",
     )
-    limitmb: int = _setting(384, "ARABIC_SEARCH_LIMITMB", "memory per indexing process, in MB")
+    limitmb: int = _setting(1024, "ARABIC_SEARCH_LIMITMB", "memory per indexing process, in MB")
     stemmer: str = _setting(DEFAULT_STRATEGY, "ARABIC_SEARCH_STEMMER", f"stemming strategy: {', '.join(STRATEGIES)}")
     cache_mb: int = _setting(
         DEFAULT_BUDGET_MB,
