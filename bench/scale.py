@@ -101,9 +101,11 @@ def our_latency(index: Path, queries_file: Path, repeats: int) -> dict:
 
 
 def worker_memory(server: subprocess.Popen) -> dict[str, float]:
-    """USS and PSS of each gunicorn worker (the children of the serving process), in MB."""
+    """USS and PSS of each gunicorn worker (the children of the serving process),
+    and its heap (anonymous memory: what is the worker's own, where USS also
+    counts the pages of the mapped index that no other process has read), in MB."""
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    uss, pss = [], []
+    uss, pss, heap = [], [], []
     for pid in children:
         fields = {}
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
@@ -111,7 +113,8 @@ def worker_memory(server: subprocess.Popen) -> dict[str, float]:
             fields[name] = int(value.split()[0])
         uss.append((fields["Private_Clean"] + fields["Private_Dirty"]) / 1024)
         pss.append(fields["Pss"] / 1024)
-    return {"workers": len(children), "worker_uss_mb": max(uss), "worker_pss_mb": max(pss)}
+        heap.append(fields["Anonymous"] / 1024)
+    return {"workers": len(children), "worker_uss_mb": max(uss), "worker_pss_mb": max(pss), "worker_heap_mb": max(heap)}
 
 
 # -- Lucene 8, the anchor ------------------------------------------------------------------------
@@ -245,8 +248,9 @@ def _markdown(report: dict) -> str:
         "",
         "`serve` (gunicorn, one worker per core; wrk, 8 connections):",
         "",
-        "| documents | cold start s | requests/s | p95 ms | errors | workers | worker USS MB | worker PSS MB |",
-        "|---|---|---|---|---|---|---|---|",
+        "| documents | cold start s | requests/s | p95 ms | errors | workers | worker USS MB | worker PSS MB "
+        "| worker heap MB |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in report["sizes"].values():
         http = row.get("http")
@@ -258,9 +262,10 @@ def _markdown(report: dict) -> str:
                 f"{http['workers']['median']:.0f}",
                 _fmt(http["worker_uss_mb"], 0),
                 _fmt(http["worker_pss_mb"], 0),
+                _fmt(http["worker_heap_mb"], 0) if "worker_heap_mb" in http else "–",
             ]
             if http
-            else ["–"] * 6
+            else ["–"] * 7
         )
         lines.append(f"| {row['documents']:,} | {_fmt(row['cold_start_s'], 2)} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
