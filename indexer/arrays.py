@@ -414,6 +414,42 @@ def derived(leaf: SegmentReader) -> bytes:
     return buffer.getvalue()
 
 
+def holds(data: bytes, expected: bytes) -> bool:
+    """Whether an arrays file (``data``) holds what its segment says (``expected``,
+    :func:`derived`): every array the same, and each word's links the same where
+    the file knows them. A file may leave a word unknown that deriving links:
+    the bulk writer links the words it read, from its memos."""
+    try:
+        mine = SegmentArrays.read(np.frombuffer(data, dtype=np.uint8), "file")
+    except ValueError:
+        return False
+    theirs = SegmentArrays.read(np.frombuffer(expected, dtype=np.uint8), "derived")
+    if mine.size != theirs.size or mine.fields.keys() != theirs.fields.keys():
+        return False
+    for name, written in mine.fields.items():
+        other = theirs.fields[name]
+        for kind in _KINDS:
+            a, b = getattr(written, kind), getattr(other, kind)
+            if (a is None) != (b is None) or (a is not None and not np.array_equal(a, b)):
+                return False
+        if written.links.keys() != other.links.keys():
+            return False
+        for suffix, (starts, links) in written.links.items():
+            their_starts, their_links = other.links[suffix]
+            if len(starts) != len(their_starts):
+                return False
+            for term in range(len(starts) - 1):
+                known = links[starts[term] : starts[term + 1]]
+                if not (len(known) == 1 and known[0] == _UNKNOWN) and not np.array_equal(
+                    known, their_links[their_starts[term] : their_starts[term + 1]]
+                ):
+                    return False
+    return True
+
+
+_KINDS = ("terms", "heads", "term_starts", "posting_starts", "docs", "freqs", "positions", "skips", "lengths")
+
+
 def open_segment(storage_dir: Path, leaf: SegmentReader) -> SegmentArrays:
     """The segment's arrays, mapped from its file. A segment without one (an
     index that Whoosh alone wrote, or damaged) gets them derived in memory:

@@ -15,6 +15,7 @@ from conftest import ROOT, write_jsonl
 from indexer import Settings, arrays, build_index, update_index
 from indexer.analysis.normalize import normalize
 from indexer.analysis.tokenizer import iter_words
+from indexer.check import check
 from indexer.storage import current_generation, open_generation
 from search.suggest import Chains
 from search.vectors import IndexArrays
@@ -126,3 +127,29 @@ def test_links_derived_from_a_bulk_written_segment_agree_with_its_own(index, ope
                     assert derived.word_views(name, term) == mine, term
                     compared += 1
     assert compared > 5000
+
+
+def test_check_accepts_links_the_file_leaves_unknown_and_finds_wrong_ones(index, opened):
+    reader, _ = opened
+    generation = current_generation(index[0])
+    leaf = reader.leaf_readers()[0][0]
+    path = arrays.path_of(generation, leaf.segment().segment_id())
+    expected = arrays.derived(leaf)
+    assert arrays.holds(path.read_bytes(), expected)
+    data = bytearray(path.read_bytes())
+    starts, links = arrays.SegmentArrays.read(np.frombuffer(data, dtype=np.uint8), "copy").fields["text"].links["_stem"]
+    single = next(i for i in range(len(starts) - 1) if starts[i + 1] - starts[i] == 1 and links[starts[i]] >= 0)
+    stem = int(links[starts[single]])
+    links[starts[single]] = -1  # a word the file does not link: asked of the analysis
+    assert arrays.holds(bytes(data), expected)
+    links[starts[single]] = stem + 1 if stem == 0 else stem - 1  # a wrong stem
+    assert not arrays.holds(bytes(data), expected)
+    damaged = path.with_name("damaged")
+    damaged.write_bytes(bytes(data))
+    damaged.replace(path)  # a new file: the open index keeps its own mapping
+    try:
+        assert any("differs from its segment" in problem for problem in check(index[0]).problems)
+        assert check(index[0], repair=True).repaired
+        assert not check(index[0]).problems
+    finally:
+        arrays.write(generation, leaf)
