@@ -120,7 +120,7 @@ class SegmentBuilder:
         if chain is not None:
             postings = self.gathered.get(name)
             if postings is None:
-                postings = self.gathered[name] = _Postings(type(field.format) is Positions)
+                postings = self.gathered[name] = _Postings(name, type(field.format) is Positions)
             length = postings.add(self.docnum, chain.positions(self._split(split, value)))
             return length if field.scorable else 0
         terms = self.postings[name]
@@ -172,8 +172,9 @@ class SegmentBuilder:
 
     def _write_text_field(self, writer: FieldWriter, name: str, field: FieldType) -> _Gathered:
         """A text field's postings, brought together term by term, through Whoosh's codec."""
-        postings = self.gathered.pop(name).by_term(self.docnum)
-        lengths = postings.lengths if field.scorable else np.zeros(self.docnum, dtype=np.int32)
+        postings, lengths = self.gathered.pop(name).by_term(self.docnum)
+        if not field.scorable:
+            lengths[:] = 0
         boost = field.format.field_boost
         term_starts = np.concatenate(([0], np.cumsum(postings.counts)))
         position_starts = np.concatenate(([0], np.cumsum(postings.freqs, dtype=np.int64)))
@@ -187,10 +188,9 @@ class SegmentBuilder:
                 values = _encoded(found, freqs, self._single, field.format.encode)
             weights = [freq * boost for freq in freqs]
             writer.add_term(term, docnums, weights, values, lengths[docnums].tolist())
-        length_codes = bytes(map(length_to_byte, lengths.tolist())) if field.scorable else None
-        return _Gathered(
-            name, postings.terms, postings.counts, postings.docs, postings.freqs, postings.positions, length_codes
-        )
+        if field.scorable:
+            postings.lengths = bytes(map(length_to_byte, lengths.tolist()))
+        return postings
 
     def _write_other_field(self, writer: FieldWriter, name: str, field: FieldType) -> _Gathered:
         """A field indexed by its own analyzer (an id, a collection), through Whoosh's codec."""
@@ -258,27 +258,16 @@ class _Gathered:
     lengths: bytes | None
 
 
-@dataclass
-class _ByTerm:
-    """A text field's postings in term order: terms sorted, then each term's
-    postings in document order; ``lengths``: each document's length in the field."""
-
-    terms: list[bytes]
-    counts: np.ndarray
-    docs: np.ndarray
-    freqs: np.ndarray
-    positions: np.ndarray | None
-    lengths: np.ndarray
-
-
 class _Postings:
     """One text field's postings as they are gathered, in document order: a
     term number, a document and a frequency per posting, and its positions, in
-    flat arrays (some 20 bytes a posting, where lists of Python objects took
-    150: segments five times as large in the same memory, and fewer segments for
-    every query to visit). One stable sort brings each term's postings together."""
+    flat arrays (16 bytes or so a posting, 56 as the segment is written, where
+    lists of Python objects took 150: segments nearly three times as large in
+    the same memory, and fewer segments for every query to visit). One stable
+    sort brings each term's postings together."""
 
-    def __init__(self, positional: bool) -> None:
+    def __init__(self, name: str, positional: bool) -> None:
+        self.name = name
         self.numbers: dict[str, int] = {}
         self.terms = array("i")
         self.docs = array("i")
@@ -307,9 +296,10 @@ class _Postings:
         positions = len(self.positions) if self.positions is not None else 0
         return len(self.numbers) * _TERM_BYTES + postings * _SORTED_POSTING_BYTES + positions * _SORTED_POSITION_BYTES
 
-    def by_term(self, documents: int) -> _ByTerm:
-        """The postings in term order (the gathered arrays are released), and
-        the lengths of the segment's ``documents``."""
+    def by_term(self, documents: int) -> tuple[_Gathered, np.ndarray]:
+        """The postings in term order, each term's in document order (the
+        gathered arrays are released), and the field's length in each of the
+        segment's ``documents``."""
         keys = [term.encode("utf-8") for term in self.numbers]
         self.numbers = {}
         order = sorted(range(len(keys)), key=keys.__getitem__)
@@ -336,7 +326,7 @@ class _Postings:
         self.freqs = array("i")
         lengths = np.zeros(documents, dtype=np.int32)
         lengths[: len(self.lengths)] = np.frombuffer(self.lengths, dtype=np.int32)
-        return _ByTerm([keys[i] for i in order], counts, docs, freqs, positions, lengths)
+        return _Gathered(self.name, [keys[i] for i in order], counts, docs, freqs, positions, None), lengths
 
 
 def _encoded(positions: list[int], freqs: list[int], single: dict[int, bytes], encode: Any) -> list[bytes]:
