@@ -24,6 +24,10 @@ MIN_LETTERS = 4
 LONG_WORD = 6
 
 
+Known = Callable[[str], tuple[tuple[str, ...], ...] | None]
+"""A normalized word's stems and lemmas as the index links them (None: not linked there)."""
+
+
 @dataclass(frozen=True)
 class Chains:
     """What one typed word becomes in the index's three views, by the chains pickled
@@ -33,8 +37,7 @@ class Chains:
     stem: WordChain
     lemma: WordChain
     stop: WordChain  # the stem chain's steps up to its stop step: whether a word is a stop word, without stemming
-    # A normalized word's stems and lemmas as the index links them (None: unknown there).
-    known: Callable[[str], tuple[tuple[str, ...], ...] | None] | None = field(default=None, compare=False)
+    known: Known | None = field(default=None, compare=False)
     views: WordCache = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -52,7 +55,7 @@ class Chains:
         return (self.exact.kept(word), *known)  # type: ignore[return-value]
 
     @classmethod
-    def of(cls, schema: Schema, known: Callable[[str], tuple[tuple[str, ...], ...] | None] | None = None) -> Chains:
+    def of(cls, schema: Schema, known: Known | None = None) -> Chains:
         """The schema's chains; ``known``: the index's links of words to their
         stems and lemmas (:meth:`search.vectors.IndexArrays.word_views`)."""
         exact, stem = word_chain(schema["text"].analyzer), word_chain(schema["text_stem"].analyzer)
