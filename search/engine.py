@@ -62,6 +62,10 @@ class _View:
     ix: FileIndex
     searcher: Searcher
     meta: IndexMeta
+    # What it shares with the views of its state: kept with it, so that a view of
+    # an older generation never reads it again from disk, where a build may have
+    # removed it since.
+    shared: _Shared | None = None
 
     @property
     def state(self) -> tuple[str, int]:
@@ -185,6 +189,8 @@ class SearchEngine:
             self._give_back(view)
 
     def _shared_for(self, view: _View) -> _Shared:
+        if view.shared is not None:
+            return view.shared
         shared = self._shared
         if shared is None or shared.state != view.state:
             with self._lock:
@@ -194,6 +200,7 @@ class SearchEngine:
                     shared = self._shared = _Shared(
                         view.state, arrays, Chains.of(view.searcher.schema, arrays.word_views)
                     )
+        view.shared = shared
         return shared
 
     def _words(self, view: _View) -> WordList:
