@@ -18,10 +18,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import bm25
 from .scored import DENSE_SHARE, Scored, intersection, union
 
 if TYPE_CHECKING:
     from .vectors import IndexArrays
+
+# A term's BM25 over a field: its documents' length codes, the norm of each of
+# the 256 codes, and idf * boost * (k1 + 1) (:mod:`search.bm25`).
+Weighting = Callable[[str, int, float], tuple[np.ndarray, np.ndarray, float]]
 
 # Probe a part with k documents when k * PROBE_RATIO is below its postings; else run it.
 PROBE_RATIO = 8
@@ -59,14 +64,14 @@ class Part:
 class TermPart(Part):
     """One term of one field, scored by BM25."""
 
-    def __init__(self, arrays: IndexArrays, fieldname: str, text: str, boost: float, score: Callable) -> None:
+    def __init__(self, arrays: IndexArrays, fieldname: str, text: str, boost: float, weighting: Weighting) -> None:
         self.arrays = arrays
         self.size = arrays.size
         self.fieldname = fieldname
         self.spans = list(arrays.spans(fieldname, text))
         self.estimate = sum(stop - start for _, _, start, stop in self.spans)
         self.boost = boost
-        self._score = score
+        self._weighting = weighting
         self._df: int | None = None
 
     @property
@@ -85,23 +90,29 @@ class TermPart(Part):
         return self._df
 
     def _run(self) -> Scored:
+        if self.estimate > self.size * DENSE_SHARE:
+            mask = np.zeros(self.size, dtype=bool)
+            score = np.zeros(self.size)
+            self.scatter(mask, score)
+            return Scored(self.size, score=score, mask=mask & self.arrays.live)
         ids, frequencies = self.arrays.postings_of(self.spans)
         live = self.arrays.live[ids]
         if not live.all():
             ids, frequencies = ids[live], frequencies[live]
         self._df = len(ids)
-        return Scored.of(self.size, ids, self.boost * self._score(self.fieldname, ids, frequencies, len(ids)))
+        weighting = self._weighting(self.fieldname, len(ids), self.boost)
+        return Scored(self.size, ids, bm25.scores(ids, frequencies, *weighting))
 
     def scatter(self, mask: np.ndarray, score: np.ndarray) -> None:
         """Mark its documents in ``mask`` and add its scores to ``score``, a
         segment at a time, deleted documents too (the caller leaves them out):
         for a word found in much of the corpus, no array of its own."""
+        codes, norms, weight = self._weighting(self.fieldname, self.df, self.boost)
+        marks = mask.view(np.uint8)
         for field, offset, start, stop in self.spans:
-            ids = field.docs[start:stop]  # the segment's own numbers: its documents are a slice of the index's
-            mask[offset:][ids] = True
-            score[offset:][ids] += self._score(
-                self.fieldname, ids, field.freqs[start:stop], self.df, self.boost, offset
-            )
+            # The segment's own numbers: its documents are a slice of the index's.
+            docs, freqs = field.docs[start:stop], field.freqs[start:stop]
+            bm25.scatter(docs, freqs, offset, codes, norms, weight, marks, score)
 
     def probe(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         found = np.zeros(len(ids), dtype=bool)
@@ -111,7 +122,9 @@ class TermPart(Part):
             frequencies[lo : lo + len(ok)][ok] = field.freqs[postings[ok]]
         score = np.zeros(len(ids))
         if found.any():
-            score[found] = self.boost * self._score(self.fieldname, ids[found], frequencies[found], self.df)
+            score[found] = bm25.scores(
+                ids[found], frequencies[found], *self._weighting(self.fieldname, self.df, self.boost)
+            )
         return found, score
 
 

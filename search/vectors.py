@@ -234,7 +234,7 @@ class Evaluator:
         """The parts that evaluate ``query``."""
         boost *= getattr(query, "boost", 1.0)
         if isinstance(query, wq.Term):
-            return TermPart(self.arrays, query.fieldname, query.text, boost, self._bm25)
+            return TermPart(self.arrays, query.fieldname, query.text, boost, self._weighting)
         if isinstance(query, wq.Or):
             return UnionPart([self.plan(q, boost) for q in query.subqueries], self.size)
         if isinstance(query, wq.And):
@@ -277,18 +277,14 @@ class Evaluator:
             _, extra = self.plan(bonus).probe(best)
             result.add_at(best, extra)
 
-    def _bm25(
-        self, fieldname: str, ids: np.ndarray, frequencies: np.ndarray, df: int, boost: float = 1.0, offset: int = 0
-    ) -> np.ndarray:
-        """BM25 of live postings (documents ``offset + ids``), times ``boost``; ``df``
-        and the document count are of live documents."""
+    def _weighting(self, fieldname: str, df: int, boost: float) -> tuple[np.ndarray, np.ndarray, float]:
+        """What :mod:`search.bm25` needs to score a term of ``fieldname`` found in
+        ``df`` live documents (the document count is of live documents too)."""
         codes, average = self.arrays.lengths(fieldname)
         documents = self.arrays.live_count
         idf = np.log(1 + (documents - df + 0.5) / (df + 0.5))
         k1, b = self.weights.bm25_k1, self.weights.bm25_b
-        # The length norm of each of the 256 length codes, then looked up per posting.
-        norms = k1 * (1 - b + b * _BYTE_LENGTHS / average)
-        return idf * boost * (k1 + 1) * frequencies / (frequencies + norms[codes[offset:][ids]])
+        return codes, k1 * (1 - b + b * _BYTE_LENGTHS / average), float(idf * boost * (k1 + 1))
 
     def _sequence(
         self,
