@@ -2,11 +2,12 @@
 
 Whoosh's writer runs each field's analyzer separately, then pickles, sorts and
 re-reads every posting before it writes it. A new index needs none of that:
-here each text is split into words once for all of its views, each distinct
-word's forms come from the chain's memo, the postings are gathered in flat
-arrays in document order and brought together term by term by one stable sort
-(:class:`_Postings`), and the segment is written term by term through Whoosh's
-own codec. The result is the index Whoosh's writer makes (the tests compare them).
+here each text is split into words once for all of its views and gathered as
+word numbers in a flat array; as the segment is written, each distinct word's
+forms come from the chain's memo and numpy turns the words into postings, term
+by term, in one stable sort (:class:`_Postings`); each term is written in one
+call through Whoosh's own codec. The result is the index Whoosh's writer makes
+(the tests compare them).
 
 The fewer segments a build writes, the less every query pays: each term is
 looked up in each segment. Gathered compactly, a segment holds some 120,000
@@ -27,7 +28,6 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from whoosh.fields import FieldType
 from whoosh.filedb.filestore import Storage
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
-from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from . import arrays
 from .analysis import ArabicTokenizer, split_words
@@ -46,7 +46,7 @@ from .analysis.filters import WordChain
 from .analysis.normalize import normalize
 from .schema import TEXT_FIELDS
 from .vocabulary import Vocabulary
-from .whoosh_internals import FieldWriter
+from .whoosh_internals import FieldWriter, add_field_lengths
 
 # Documents travel to the worker processes in batches of this many.
 BATCH = 100
@@ -55,13 +55,15 @@ _PARENT_CHECK_S = 1.0
 # Memory of one gathered posting of a field other than text (an id, a
 # collection), measured: three list slots, a float, a docnum, its value.
 _POSTING_BYTES = 150
-# Of a text field: its term number, document and frequency (12 bytes), then, as
-# the segment is written, its place in the sort, sorted copies and the rank (28);
-# each position 4 bytes gathered, 12 more as it is moved; each distinct term
-# its entry in a dictionary and its bytes.
-_SORTED_POSTING_BYTES = 40
-_SORTED_POSITION_BYTES = 16
-_TERM_BYTES = 200
+# Of a text field, per word gathered: its number in each view (4 bytes), and
+# its share of what writing the largest view takes beside them (each form of
+# each word as a term, a document and a position, sorted).
+_WORD_BYTES = 40
+# Each distinct word: its entry in the dictionary of numbers, its string, and its
+# terms as the segment is written.
+_DISTINCT_WORD_BYTES = 200
+# Whoosh's byte for each field length (every length from 106,374 on is 255).
+_LENGTH_BYTES = np.array([length_to_byte(n) for n in range(byte_to_length(255) + 1)], dtype=np.uint8)
 
 
 class SegmentBuilder:
@@ -80,8 +82,11 @@ class SegmentBuilder:
         self.gathered: dict[str, _Postings] = {}
         self.postings: defaultdict[str, dict[Any, list[Any]]] = defaultdict(dict)
         self.lengths: defaultdict[str, dict[int, int]] = defaultdict(dict)
+        # Each distinct word of the segment's texts, as read, by its number.
+        self.numbers: dict[str, int] = {}
         # How often each word is written in each text field, as read (for the
-        # index's vocabulary, and the links of its words to their other views).
+        # index's vocabulary, and the links of its words to their other views):
+        # counted as the segment is written.
         self.words: dict[str, Counter[str]] = {name: Counter() for name in TEXT_FIELDS}
         self.docnum = 0
         self.posting_count = 0  # of the other fields
@@ -90,10 +95,7 @@ class SegmentBuilder:
     def add(self, fields: Mapping[str, object]) -> None:
         """Add one document (the values of :func:`~indexer.schema.document_fields`)."""
         docnum = self.docnum
-        split: dict[str, list[str]] = {}
-        for name in TEXT_FIELDS:
-            if name in fields:
-                self.words[name].update(self._split(split, fields[name]))  # type: ignore[arg-type]
+        split: dict[str, array[int]] = {}
         self.perdoc.start_doc(docnum)
         for name in sorted(fields):
             value = fields[name]
@@ -109,20 +111,21 @@ class SegmentBuilder:
         self.perdoc.finish_doc()
         self.docnum += 1
 
-    def _split(self, split: dict[str, list[str]], text: str) -> list[str]:
+    def _split(self, split: dict[str, array[int]], text: str) -> array[int]:
+        """The numbers of the text's words: split once for all of its views."""
         words = split.get(text)
         if words is None:
-            words = split[text] = split_words(text)
+            numbers = self.numbers
+            words = split[text] = array("i", [numbers.setdefault(word, len(numbers)) for word in split_words(text)])
         return words
 
-    def _index(self, name: str, field: FieldType, value: Any, split: dict[str, list[str]]) -> int:
-        chain = self._chains.get(name)
-        if chain is not None:
+    def _index(self, name: str, field: FieldType, value: Any, split: dict[str, array[int]]) -> int:
+        if name in self._chains:
             postings = self.gathered.get(name)
             if postings is None:
                 postings = self.gathered[name] = _Postings(name, type(field.format) is Positions)
-            length = postings.add(self.docnum, chain.positions(self._split(split, value)))
-            return length if field.scorable else 0
+            postings.add(self.docnum, self._split(split, value))
+            return 0  # its length is known once its words are analysed, as the segment is written
         terms = self.postings[name]
         docnum = self.docnum
         length = 0
@@ -143,12 +146,17 @@ class SegmentBuilder:
     @property
     def memory(self) -> int:
         """The bytes the segment will take at most, gathered and as it is written."""
-        return self.posting_count * _POSTING_BYTES + sum(postings.memory for postings in self.gathered.values())
+        gathered = sum(postings.memory for postings in self.gathered.values())
+        return self.posting_count * _POSTING_BYTES + len(self.numbers) * _DISTINCT_WORD_BYTES + gathered
 
     def finish(self) -> Any:
         """Write the postings and close the segment, then its arrays file;
         returns Whoosh's segment object."""
-        self.perdoc.close()
+        surface = list(self.numbers)
+        self.numbers = {}
+        for name in TEXT_FIELDS:
+            if name in self.gathered:
+                self.words[name] = self.gathered[name].words_read(surface)
         writer = FieldWriter(self.codec, self.storage, self.segment)
         fields = []
         # The gathered postings are freed as they are written: the segment's
@@ -157,12 +165,13 @@ class SegmentBuilder:
             field = self.schema[name]
             writer.start_field(name, field)
             if name in self.gathered:
-                gathered = self._write_text_field(writer, name, field)
+                gathered = self._write_text_field(writer, name, field, surface)
             else:
                 gathered = self._write_other_field(writer, name, field)
             writer.finish_field()
             fields.append(gathered)
         writer.close()
+        self.perdoc.close()
         # Never a compound file: Whoosh copies each file of a compound segment
         # into memory whenever a reader opens it (the whole postings of the
         # segment, in every process that searches); separate files are read in place.
@@ -170,10 +179,14 @@ class SegmentBuilder:
         self._write_arrays(fields)
         return self.segment
 
-    def _write_text_field(self, writer: FieldWriter, name: str, field: FieldType) -> _Gathered:
-        """A text field's postings, brought together term by term, through Whoosh's codec."""
-        postings, lengths = self.gathered.pop(name).by_term(self.docnum)
-        if not field.scorable:
+    def _write_text_field(self, writer: FieldWriter, name: str, field: FieldType, surface: list[str]) -> _Gathered:
+        """A text field's postings, brought together term by term, through
+        Whoosh's codec, and its lengths."""
+        postings, lengths = self.gathered.pop(name).by_term(self.docnum, surface, self._chains[name])
+        if field.scorable:
+            codes = _LENGTH_BYTES[np.minimum(lengths, len(_LENGTH_BYTES) - 1)]
+            add_field_lengths(self.perdoc, name, codes.tobytes(), int(lengths.sum()))
+        else:
             lengths[:] = 0
         boost = field.format.field_boost
         term_starts = np.concatenate(([0], np.cumsum(postings.counts)))
@@ -189,7 +202,7 @@ class SegmentBuilder:
             weights = [freq * boost for freq in freqs]
             writer.add_term(term, docnums, weights, values, lengths[docnums].tolist())
         if field.scorable:
-            postings.lengths = bytes(map(length_to_byte, lengths.tolist()))
+            postings.lengths = codes.tobytes()
         return postings
 
     def _write_other_field(self, writer: FieldWriter, name: str, field: FieldType) -> _Gathered:
@@ -259,74 +272,111 @@ class _Gathered:
 
 
 class _Postings:
-    """One text field's postings as they are gathered, in document order: a
-    term number, a document and a frequency per posting, and its positions, in
-    flat arrays (16 bytes or so a posting, 56 as the segment is written, where
-    lists of Python objects took 150: segments nearly three times as large in
-    the same memory, and fewer segments for every query to visit). One stable
-    sort brings each term's postings together."""
+    """One text field's words as they are gathered: each word's number, in
+    document order, and how many words each document has (4 bytes a word).
+
+    As the segment is written, the field's chain gives each distinct word its
+    forms once, and numpy turns the words into postings (:meth:`by_term`):
+    where Python built a dictionary of positions per document and view, a
+    field costs a few passes over flat arrays."""
 
     def __init__(self, name: str, positional: bool) -> None:
         self.name = name
-        self.numbers: dict[str, int] = {}
-        self.terms = array("i")
-        self.docs = array("i")
-        self.freqs = array("i")
-        self.positions: array[int] | None = array("i") if positional else None
-        self.lengths = array("i")
+        self.positional = positional
+        self.words = array("i")
+        self.counts = array("i")
 
-    def add(self, docnum: int, found: dict[str, list[int]]) -> int:
-        """One document's terms with their positions; returns the field's length there."""
-        numbers = self.numbers
-        self.terms.extend([numbers.setdefault(term, len(numbers)) for term in found])
-        counts = list(map(len, found.values()))
-        self.freqs.extend(counts)
-        self.docs.extend([docnum] * len(counts))
-        if self.positions is not None:
-            self.positions.extend(chain.from_iterable(found.values()))
-        length = sum(counts)
-        self.lengths.frombytes(bytes(self.lengths.itemsize * (docnum - len(self.lengths))))  # documents without it
-        self.lengths.append(length)
-        return length
+    def add(self, docnum: int, words: array[int]) -> None:
+        """One document's words, by number."""
+        self.counts.frombytes(bytes(self.counts.itemsize * (docnum - len(self.counts))))  # documents without it
+        self.counts.append(len(words))
+        self.words.extend(words)
 
     @property
     def memory(self) -> int:
-        """Bytes gathered, and those the sort and the writing take beside them."""
-        postings = len(self.docs)
-        positions = len(self.positions) if self.positions is not None else 0
-        return len(self.numbers) * _TERM_BYTES + postings * _SORTED_POSTING_BYTES + positions * _SORTED_POSITION_BYTES
+        """Bytes gathered, and those writing the field will take beside them."""
+        return len(self.words) * _WORD_BYTES
 
-    def by_term(self, documents: int) -> tuple[_Gathered, np.ndarray]:
-        """The postings in term order, each term's in document order (the
-        gathered arrays are released), and the field's length in each of the
-        segment's ``documents``."""
-        keys = [term.encode("utf-8") for term in self.numbers]
-        self.numbers = {}
+    def words_read(self, surface: list[str]) -> Counter[str]:
+        """How often each word (``surface``: the segment's words by number) is written in the field."""
+        counts = np.bincount(np.frombuffer(self.words, dtype=np.int32), minlength=len(surface))
+        return Counter({surface[number]: int(counts[number]) for number in np.flatnonzero(counts).tolist()})
+
+    def by_term(self, documents: int, surface: list[str], chain: WordChain) -> tuple[_Gathered, np.ndarray]:
+        """The postings in term order, each term's in document order, each
+        posting's positions ascending, as Whoosh's writer would write them (the
+        gathered words are released); and the field's length in each of the
+        segment's ``documents``.
+
+        Positions follow ``WordChain.__call__``: a word with no form (a stop
+        word) takes none, except that the first word with a form keeps its
+        place among all the words; each form of a word is a posting there."""
+        words = np.frombuffer(self.words, dtype=np.int32)
+        counts = np.zeros(documents, dtype=np.int64)
+        counts[: len(self.counts)] = np.frombuffer(self.counts, dtype=np.int32)
+        # Each distinct word's forms (the chain's memo: analysed once), as term numbers.
+        distinct = np.unique(words)
+        kept = chain.kept_forms()
+        numbers: dict[str, int] = {}
+        forms = [kept[surface[word]] for word in distinct.tolist()]
+        form_terms = np.array(
+            [numbers.setdefault(text, len(numbers)) for found in forms for text in found], dtype=np.int32
+        )
+        form_counts = np.zeros(len(surface), dtype=np.int64)
+        form_counts[distinct] = [len(found) for found in forms]
+        form_starts = np.zeros(len(surface), dtype=np.int64)
+        form_starts[distinct] = np.cumsum(form_counts[distinct]) - form_counts[distinct]
+        del forms, distinct
+        # The words with a form, their documents and positions.
+        doc_of = np.repeat(np.arange(documents, dtype=np.int32), counts)
+        place = np.arange(len(words), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        with_form = np.flatnonzero(form_counts[words])
+        words, doc_of, place = words[with_form], doc_of[with_form], place[with_form]
+        del with_form
+        first = _run_starts(doc_of)
+        runs = np.diff(np.append(first, len(words)))
+        positions = np.repeat(place[first] - first, runs) + np.arange(len(words), dtype=np.int64)
+        del place, first, runs
+        # Each form of each of those words: a term at the word's document and position.
+        many = form_counts[words]
+        entry = np.repeat(form_starts[words] - (np.cumsum(many) - many), many) + np.arange(int(many.sum()))
+        terms = form_terms[entry]
+        docs = np.repeat(doc_of, many)
+        positions = np.repeat(positions, many).astype(np.int32)
+        del entry, words, doc_of, many, form_terms
+        self.words, self.counts = array("i"), array("i")
+        lengths = np.bincount(docs, minlength=documents).astype(np.int32)
+        # Terms in the order of their UTF-8 bytes; a term's postings stay in document and position order.
+        keys = [term.encode("utf-8") for term in numbers]
         order = sorted(range(len(keys)), key=keys.__getitem__)
         rank = np.empty(len(keys), dtype=np.int32)
         rank[order] = np.arange(len(keys), dtype=np.int32)
-        ranks = rank[np.frombuffer(self.terms, dtype=np.int32)] if keys else np.zeros(0, dtype=np.int32)
-        self.terms = array("i")
-        moved = np.argsort(ranks, kind="stable")  # a term's postings stay in document order
-        counts = np.bincount(ranks, minlength=len(keys))
-        del ranks
-        gathered_freqs = np.frombuffer(self.freqs, dtype=np.int32)
-        freqs = gathered_freqs[moved]
-        docs = np.frombuffer(self.docs, dtype=np.int32)[moved]
-        self.docs = array("i")
-        positions = None
-        if self.positions is not None:
-            # Each posting's run of positions, moved with it.
-            was = np.cumsum(gathered_freqs, dtype=np.int64) - gathered_freqs
-            now = np.cumsum(freqs, dtype=np.int64) - freqs
-            taken = np.repeat(was[moved] - now, freqs) + np.arange(int(freqs.sum()), dtype=np.int64)
-            del was, now
-            positions = np.frombuffer(self.positions, dtype=np.int32)[taken]
-            self.positions = array("i")
-        self.freqs = array("i")
-        lengths = np.zeros(documents, dtype=np.int32)
-        lengths[: len(self.lengths)] = np.frombuffer(self.lengths, dtype=np.int32)
-        return _Gathered(self.name, [keys[i] for i in order], counts, docs, freqs, positions, None), lengths
+        terms = rank[terms]
+        moved = np.argsort(terms, kind="stable")
+        terms, docs, positions = terms[moved], docs[moved], positions[moved]
+        del moved
+        starts = _run_starts(terms, docs)
+        freqs = np.diff(np.append(starts, len(terms))).astype(np.int32)
+        term_counts = np.bincount(terms[starts], minlength=len(keys))
+        gathered = _Gathered(
+            self.name,
+            [keys[i] for i in order],
+            term_counts,
+            docs[starts],
+            freqs,
+            positions if self.positional else None,
+            None,
+        )
+        return gathered, lengths
+
+
+def _run_starts(*keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values (of all ``keys`` at once) begins."""
+    changed = np.zeros(len(keys[0]), dtype=bool)
+    changed[:1] = True
+    for key in keys:
+        changed[1:] |= key[1:] != key[:-1]
+    return np.flatnonzero(changed)
 
 
 def _encoded(positions: list[int], freqs: list[int], single: dict[int, bytes], encode: Any) -> list[bytes]:

@@ -22,7 +22,14 @@ from pickle import dumps, loads
 from typing import Any
 
 import whoosh
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3FieldWriter,
+    W3PerDocWriter,
+    W3TermInfo,
+    _lenfield,
+)
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.system import pack_int, pack_ushort
@@ -111,6 +118,21 @@ class FieldWriter(W3FieldWriter):
         )
         info.set_extent(offset, postfile.tell() - offset)
         self._tindex.add(pack_ushort(self._fieldid) + term, info.to_bytes())
+
+
+def add_field_lengths(perdoc: W3PerDocWriter, fieldname: str, codes: bytes, total: int) -> None:
+    """Write a field's length column (``codes``: each document's length as
+    Whoosh's byte, 0 for none) and add ``total`` to the segment's field length,
+    once every document is in, where ``add_field`` would take them a document
+    at a time. Call before ``perdoc.close``."""
+    column = _lenfield(fieldname)
+    if not perdoc._has_column(column):
+        perdoc._create_column(column, LENGTHS_COLUMN)
+    writer = perdoc._get_column(column)
+    for docnum, code in enumerate(codes):
+        if code:
+            writer.add(docnum, code)
+    perdoc._fieldlengths[fieldname] += total
 
 
 def term_postings(

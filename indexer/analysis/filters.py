@@ -7,8 +7,7 @@ Steps hold nothing but plain settings: they are pickled with the schema.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 from whoosh.analysis import Filter, Token
 
@@ -145,20 +144,6 @@ class WordChain(Filter):
         if memo is None:
             memo = self.__dict__["_kept"] = _KeptForms(self)
         return memo
-
-    def positions(self, words: Iterable[str]) -> dict[str, list[int]]:
-        """Each form's positions in a text already split into words, by the rule
-        of ``__call__`` (one position per word that keeps a form); the indexer's
-        fast path, with no token objects."""
-        texts = list(map(self.kept_forms().__getitem__, words))
-        kept = [forms for forms in texts if forms]
-        found: defaultdict[str, list[int]] = defaultdict(list)
-        if kept:
-            # The first word that keeps a form keeps its index: the words before it are empty.
-            for pos, forms in enumerate(kept, texts.index(kept[0])):
-                for text in forms:
-                    found[text].append(pos)
-        return found
 
 
 class _KeptForms(dict[str, tuple[str, ...]]):
