@@ -26,6 +26,7 @@ import re
 import sqlite3
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from importlib import resources
@@ -180,7 +181,7 @@ def lemmas(word: str) -> tuple[str, ...]:
     known = dictionary.lemmas
     found: dict[str, None] = {}
     # The strategy is passed by position, as the stem chain passes it: the stem cache keys on the arguments.
-    for candidate in (*_noun_readings(word), *(stems(word, NOUN_STEMS) if len(word) > 2 else ())):
+    for candidate in _noun_candidates(word):
         if candidate in known:
             found.update(dict.fromkeys(known[candidate]))
             break
@@ -201,6 +202,14 @@ def lemmas_of_root(text: str) -> tuple[str, ...]:
         return found.by_root[typed]
     its_roots = dict.fromkeys(root for lemma in lemmas(normalize(text)) for root in found.roots.get(lemma, ()))
     return tuple(dict.fromkeys(lemma for root in its_roots for lemma in found.by_root[root]))
+
+
+def _noun_candidates(word: str) -> Iterator[str]:
+    """The noun readings, then the stems: stemming (tashaphyne, the dearest step
+    of the analysis) only for a word none of whose readings the lexicon knows."""
+    yield from _noun_readings(word)
+    if len(word) > 2:
+        yield from stems(word, NOUN_STEMS)
 
 
 def _noun_readings(word: str) -> list[str]:

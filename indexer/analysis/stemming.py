@@ -70,7 +70,7 @@ _LIGHT_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
 _local = threading.local()
 
 
-@word_cache(share=0.05, entry_bytes=160)
+@word_cache(share=0.15, entry_bytes=160)
 def _tashaphyne(word: str) -> str:
     """tashaphyne's light stem. Its stemmer keeps results on the object, so each
     thread gets its own."""
