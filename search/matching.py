@@ -22,7 +22,7 @@ from . import bm25
 from .scored import DENSE_SHARE, Scored, intersection, union
 
 if TYPE_CHECKING:
-    from .vectors import IndexArrays
+    from .vectors import IndexArrays, Span
 
 # A term's BM25 over a field: its documents' length codes, the norm of each of
 # the 256 codes, and idf * boost * (k1 + 1) (:mod:`search.bm25`).
@@ -64,11 +64,13 @@ class Part:
 class TermPart(Part):
     """One term of one field, scored by BM25."""
 
-    def __init__(self, arrays: IndexArrays, fieldname: str, text: str, boost: float, weighting: Weighting) -> None:
+    def __init__(
+        self, arrays: IndexArrays, fieldname: str, spans: list[Span], boost: float, weighting: Weighting
+    ) -> None:
         self.arrays = arrays
         self.size = arrays.size
         self.fieldname = fieldname
-        self.spans = list(arrays.spans(fieldname, text))
+        self.spans = spans  # where its postings are: IndexArrays.spans
         self.estimate = sum(stop - start for _, _, start, stop in self.spans)
         self.boost = boost
         self._weighting = weighting

@@ -146,10 +146,11 @@ class IndexArrays:
         """Every occurrence of any of the terms, as docnum * 2**32 + position, sorted."""
         if len(texts) > 1:
             return np.unique(np.concatenate([self.positions(fieldname, text) for text in texts]))
-        keys = [
-            _keys(*field.range_positions(start, stop), offset)
-            for field, offset, start, stop in self.spans(fieldname, texts[0])
-        ]
+        return self.positions_of(list(self.spans(fieldname, texts[0])))
+
+    def positions_of(self, spans: list[Span]) -> np.ndarray:
+        """:meth:`positions` of one term, from its :meth:`spans`."""
+        keys = [_keys(*field.range_positions(start, stop), offset) for field, offset, start, stop in spans]
         # A term's postings are in document order, each one's positions ascending.
         return np.concatenate(keys) if keys else _EMPTY_IDS
 
@@ -157,9 +158,13 @@ class IndexArrays:
         """The term's occurrences (as :meth:`positions`) in these documents only
         (sorted docnums): the cost is the documents asked for, not the term's
         document frequency."""
+        return self.positions_at(list(self.spans(fieldname, text)), docnums)
+
+    def positions_at(self, spans: list[Span], docnums: np.ndarray) -> np.ndarray:
+        """:meth:`positions_in` of one term, from its :meth:`spans`."""
         keys = [
             _keys(*field.some_positions(postings[found]), offset)
-            for field, offset, _, postings, found in self.locate(list(self.spans(fieldname, text)), docnums)
+            for field, offset, _, postings, found in self.locate(spans, docnums)
             if found.any()
         ]
         return np.concatenate(keys) if keys else _EMPTY_IDS
@@ -226,6 +231,7 @@ class Evaluator:
         self.reader = searcher.reader()
         self.weights = weights
         self.size = arrays.size
+        self._spans: dict[tuple[str, str], list[Span]] = {}
 
     def evaluate(self, query: wq.Query) -> Scored:
         return self.plan(query).run()
@@ -234,7 +240,9 @@ class Evaluator:
         """The parts that evaluate ``query``."""
         boost *= getattr(query, "boost", 1.0)
         if isinstance(query, wq.Term):
-            return TermPart(self.arrays, query.fieldname, query.text, boost, self._weighting)
+            return TermPart(
+                self.arrays, query.fieldname, self.spans(query.fieldname, query.text), boost, self._weighting
+            )
         if isinstance(query, wq.Or):
             return UnionPart([self.plan(q, boost) for q in query.subqueries], self.size)
         if isinstance(query, wq.And):
@@ -262,6 +270,15 @@ class Evaluator:
         if query is wq.NullQuery:
             return NothingPart(self.size)
         raise TypeError(f"cannot evaluate {type(query).__name__}")
+
+    def spans(self, fieldname: str, text: str) -> list[Span]:
+        """The term's :meth:`IndexArrays.spans`, looked up once per query: the
+        proximity bonus and the phrases ask for the query's terms again."""
+        key = (fieldname, text)
+        found = self._spans.get(key)
+        if found is None:
+            found = self._spans[key] = list(self.arrays.spans(fieldname, text))
+        return found
 
     def rescore(self, result: Scored, bonus: wq.Query, window: int) -> None:
         """The second phase of ranking: ``bonus`` (words standing close together)
@@ -303,10 +320,10 @@ class Evaluator:
             found = []
             for group in texts:
                 if candidates is None:
-                    keys = self.arrays.positions(fieldname, *group)
+                    each = [self.arrays.positions_of(self.spans(fieldname, text)) for text in group]
                 else:
-                    each = [self.arrays.positions_in(fieldname, text, candidates) for text in group]
-                    keys = np.unique(np.concatenate(each)) if len(each) > 1 else each[0]
+                    each = [self.arrays.positions_at(self.spans(fieldname, text), candidates) for text in group]
+                keys = np.unique(np.concatenate(each)) if len(each) > 1 else each[0]
                 if not len(keys):
                     return _EMPTY_IDS
                 found.append(spans.Spans.of(keys))
