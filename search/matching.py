@@ -18,8 +18,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import bm25
 from .scored import DENSE_SHARE, Scored, intersection, union
+
+try:
+    from . import bm25
+except ImportError as error:  # a source checkout that pip has not built
+    raise ImportError(
+        "search/bm25.pyx is not compiled: install the project with `pip install -e .` "
+        "(Cython compiles it; a C compiler is needed)"
+    ) from error
 
 if TYPE_CHECKING:
     from .vectors import IndexArrays, Span
