@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.util.numeric import length_to_byte
 
 from conftest import ROOT, write_corpus
 from indexer import Settings, build_index
-from indexer.bulk import BulkWriter, SegmentBuilder, _Segments
+from indexer.bulk import _LENGTH_BYTES, BulkWriter, SegmentBuilder, _Segments
 from indexer.report import IngestReport
 from indexer.schema import build_schema, document_fields
 from indexer.sources import iter_documents
@@ -35,6 +36,8 @@ EXTRA = [
     {"id": "r1", "text": "قال الرجل: قال لي إن الكتاب في البيت، والكتاب جديد. Python 3.11 و٢٠٢٣"},
     {"id": "s1", "title": "في من على", "text": "في من إلى على عن"},
     {"id": "m1", "collection": "أخبار", "date": "2023-08-01", "url": "https://example.org/1", "text": "وزير الدفاع"},
+    # Stop words before the first word with a form: it keeps its place among all the words.
+    {"id": "g1", "title": "في الأرض", "text": "إن في ذلك لآيات لقوم يتفكرون في في الأرض الأرض"},
 ]
 
 
@@ -193,6 +196,7 @@ def test_workers_end_when_their_parent_is_killed(tmp_path, signal_name):
     script = f"""
 import time
 from whoosh import index as whoosh_index
+from whoosh.util.numeric import length_to_byte
 from indexer.bulk import BulkWriter
 from indexer.schema import build_schema
 whoosh_index.create_in({str(tmp_path)!r}, build_schema({STEMMER!r})).close()
@@ -240,3 +244,10 @@ def test_a_worker_keeps_no_finished_segment_in_memory(sources, tmp_path):
         gc.enable()
     assert len(segments) == len(EXTRA) + 6
     assert alive == []
+
+
+def test_field_lengths_take_whooshs_byte_for_any_length():
+    """The writer turns lengths into Whoosh's byte through a table; past its end
+    (106,374 words) every length is the last byte, as Whoosh says."""
+    for length in [0, 1, 2, 7, 100, 1_000, 54_321, 106_373, 106_374, 106_375, 5_000_000]:
+        assert _LENGTH_BYTES[min(length, len(_LENGTH_BYTES) - 1)] == length_to_byte(length), length
