@@ -184,8 +184,8 @@ class SegmentBuilder:
         Whoosh's codec, and its lengths."""
         postings, lengths = self.gathered.pop(name).by_term(self.docnum, surface, self._chains[name])
         if field.scorable:
-            codes = _LENGTH_BYTES[np.minimum(lengths, len(_LENGTH_BYTES) - 1)]
-            add_field_lengths(self.perdoc, name, codes.tobytes(), int(lengths.sum()))
+            postings.lengths = _LENGTH_BYTES[np.minimum(lengths, len(_LENGTH_BYTES) - 1)].tobytes()
+            add_field_lengths(self.perdoc, name, postings.lengths, int(lengths.sum()))
         else:
             lengths[:] = 0
         boost = field.format.field_boost
@@ -201,8 +201,6 @@ class SegmentBuilder:
                 values = _encoded(found, freqs, self._single, field.format.encode)
             weights = [freq * boost for freq in freqs]
             writer.add_term(term, docnums, weights, values, lengths[docnums].tolist())
-        if field.scorable:
-            postings.lengths = codes.tobytes()
         return postings
 
     def _write_other_field(self, writer: FieldWriter, name: str, field: FieldType) -> _Gathered:

@@ -100,10 +100,7 @@ class TermPart(Part):
 
     def _run(self) -> Scored:
         if self.estimate > self.size * DENSE_SHARE:
-            mask = np.zeros(self.size, dtype=bool)
-            score = np.zeros(self.size)
-            self.scatter(mask, score)
-            return Scored(self.size, score=score, mask=mask & self.arrays.live)
+            return _scattered([self], self.arrays.live)
         ids, frequencies = self.arrays.postings_of(self.spans)
         live = self.arrays.live[ids]
         if not live.all():
@@ -152,12 +149,7 @@ class UnionPart(Part):
         # Terms found in much of the corpus (a frequent word in its views):
         # scattered into one pair of dense arrays, where each term's own would
         # cost a pass over the corpus, and their union another.
-        mask = np.zeros(self.size, dtype=bool)
-        score = np.zeros(self.size)
-        for part in scattered:
-            part.scatter(mask, score)
-        mask &= _terms(scattered)[0].arrays.live
-        found = Scored(self.size, score=score, mask=mask)
+        found = _scattered(scattered, _terms(scattered)[0].arrays.live)
         others = [part.run() for part in self.parts if part not in scattered]
         return union([found, *others], self.size) if others else found
 
@@ -184,6 +176,16 @@ def _scatters(part: Part) -> bool:
     if isinstance(part, TermPart):
         return True
     return isinstance(part, UnionPart) and all(map(_scatters, part.parts))
+
+
+def _scattered(parts: list[Part], live: np.ndarray) -> Scored:
+    """Terms, or unions of terms (:func:`_scatters`), scattered into one mask and
+    one score array; deleted documents left out."""
+    mask = np.zeros(len(live), dtype=bool)
+    score = np.zeros(len(live))
+    for part in parts:
+        part.scatter(mask, score)  # type: ignore[attr-defined]
+    return Scored(len(live), score=score, mask=mask & live)
 
 
 def _terms(parts: list[Part]) -> list[TermPart]:

@@ -142,11 +142,9 @@ class IndexArrays:
             return _EMPTY_IDS, _EMPTY_WEIGHTS
         return np.concatenate(ids), np.concatenate(frequencies)
 
-    def positions(self, fieldname: str, *texts: str) -> np.ndarray:
-        """Every occurrence of any of the terms, as docnum * 2**32 + position, sorted."""
-        if len(texts) > 1:
-            return np.unique(np.concatenate([self.positions(fieldname, text) for text in texts]))
-        return self.positions_of(list(self.spans(fieldname, texts[0])))
+    def positions(self, fieldname: str, text: str) -> np.ndarray:
+        """Every occurrence of the term, as docnum * 2**32 + position, sorted."""
+        return self.positions_of(list(self.spans(fieldname, text)))
 
     def positions_of(self, spans: list[Span]) -> np.ndarray:
         """:meth:`positions` of one term, from its :meth:`spans`."""
