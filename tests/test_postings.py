@@ -1,5 +1,6 @@
 """A term written in one call is, byte for byte, what Whoosh's writer makes of
-the same postings given one by one."""
+the same postings given one by one (compressing as the bulk writer does, with
+zlib-ng, and as Whoosh does by default)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
-from whoosh.codec import default_codec
-from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.codec import whoosh3
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.formats import Positions
+from zlib_ng import zlib_ng
 
-from indexer.whoosh_internals import FieldWriter
+from indexer.whoosh_internals import BULK_COMPRESSION, FieldWriter
 
 POSITIONS = Positions()
 
@@ -41,10 +43,10 @@ TERMS = {
 }
 
 
-def _write(directory: Path, schema: Schema, bulk: bool) -> dict[str, bytes]:
+def _write(directory: Path, schema: Schema, bulk: bool, level: int) -> dict[str, bytes]:
     directory.mkdir()
     ix = whoosh_index.create_in(str(directory), schema)
-    codec = default_codec()
+    codec = W3Codec(compression=level)
     segment = codec.new_segment(ix.storage, ix.indexname)
     writer = (FieldWriter if bulk else W3FieldWriter)(codec, ix.storage, segment)
     for name in sorted(schema.names()):
@@ -75,8 +77,12 @@ def _write(directory: Path, schema: Schema, bulk: bool) -> dict[str, bytes]:
     ],
     ids=["positions", "fields", "numeric"],
 )
-def test_add_term_writes_the_bytes_whoosh_writes(tmp_path: Path, schema: Schema) -> None:
-    ours = _write(tmp_path / "bulk", schema, bulk=True)
-    whoosh = _write(tmp_path / "whoosh", schema, bulk=False)
+@pytest.mark.parametrize("level", [BULK_COMPRESSION, 3])
+def test_add_term_writes_the_bytes_whoosh_writes(
+    tmp_path: Path, schema: Schema, level: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours = _write(tmp_path / "bulk", schema, bulk=True, level=level)
+    monkeypatch.setattr(whoosh3, "zlib", zlib_ng)  # the compressor the bulk writer uses
+    whoosh = _write(tmp_path / "whoosh", schema, bulk=False, level=level)
     assert set(ours) == {".pst", ".trm"}
     assert ours == whoosh
