@@ -142,18 +142,6 @@ class FieldArrays:
         first, last = self.position_starts(np.array([start, stop]))
         return np.repeat(self.docs[start:stop], self.freqs[start:stop]), self.positions[first:last]
 
-    def some_positions(self, postings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The positions of these postings only, with each position's document."""
-        assert self.positions is not None, "the field records no positions"
-        if not len(postings):
-            return _EMPTY32, _EMPTY32
-        starts = self.position_starts(postings)
-        counts = self.freqs[postings].astype(np.int64)
-        # Each posting's run of positions, laid end to end.
-        run = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-        taken = self.positions[run + np.arange(counts.sum())]
-        return np.repeat(self.docs[postings], counts), taken
-
 
 _EMPTY32 = np.zeros(0, dtype=np.int32)
 

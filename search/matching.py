@@ -18,15 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .compiled import bm25
 from .scored import DENSE_SHARE, Scored, intersection, union
-
-try:
-    from . import bm25
-except ImportError as error:  # a source checkout that pip has not built
-    raise ImportError(
-        "search/bm25.pyx is not compiled: install the project with `pip install -e .` "
-        "(Cython compiles it; a C compiler is needed)"
-    ) from error
 
 if TYPE_CHECKING:
     from .vectors import IndexArrays, Span
@@ -123,9 +116,9 @@ class TermPart(Part):
     def probe(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         found = np.zeros(len(ids), dtype=bool)
         frequencies = np.zeros(len(ids))
-        for field, _, lo, postings, ok in self.arrays.locate(self.spans, ids):
-            found[lo : lo + len(ok)] = ok
-            frequencies[lo : lo + len(ok)][ok] = field.freqs[postings[ok]]
+        for field, _, at, postings in self.arrays.locate(self.spans, ids):
+            found[at] = True
+            frequencies[at] = field.freqs[postings]
         score = np.zeros(len(ids))
         if found.any():
             score[found] = bm25.scores(

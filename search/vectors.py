@@ -23,10 +23,11 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from indexer.arrays import FieldArrays, SegmentArrays, open_segment
+from indexer.arrays import SKIP, FieldArrays, SegmentArrays, open_segment
 from indexer.schema import TEXT_FIELDS
 
 from . import spans
+from .compiled import probe
 from .matching import (
     AndMaybePart,
     AndNotPart,
@@ -161,27 +162,21 @@ class IndexArrays:
     def positions_at(self, spans: list[Span], docnums: np.ndarray) -> np.ndarray:
         """:meth:`positions_in` of one term, from its :meth:`spans`."""
         keys = [
-            _keys(*field.some_positions(postings[found]), offset)
-            for field, offset, _, postings, found in self.locate(spans, docnums)
-            if found.any()
+            probe.positions(field.docs, field.freqs, field.skips, field.positions, SKIP, postings, offset)
+            for field, offset, _, postings in self.locate(spans, docnums)
         ]
         return np.concatenate(keys) if keys else _EMPTY_IDS
 
     def locate(
         self, spans: list[Span], docnums: np.ndarray
-    ) -> Iterator[tuple[FieldArrays, int, int, np.ndarray, np.ndarray]]:
-        """Where these documents (sorted) are in a term's postings, by binary
-        search: per segment, its field, its offset, where its documents begin in
-        ``docnums``, and for each of them the posting it would be and whether it is."""
+    ) -> Iterator[tuple[FieldArrays, int, np.ndarray, np.ndarray]]:
+        """Which of these documents (sorted) a term's postings hold, by binary
+        search: per segment that holds any, its field, its offset, their places
+        in ``docnums`` and their postings."""
         for field, offset, start, stop in spans:
-            lo, hi = np.searchsorted(docnums, (offset + field.docs[start], offset + field.docs[stop - 1] + 1))
-            if lo == hi:
-                continue
-            wanted = docnums[lo:hi] - offset
-            postings = start + np.searchsorted(field.docs[start:stop], wanted)
-            found = postings < stop
-            found[found] = field.docs[postings[found]] == wanted[found]
-            yield field, offset, int(lo), postings, found
+            at, postings = probe.locate(field.docs, start, stop, docnums, offset)
+            if len(at):
+                yield field, offset, at, postings
 
     def word_views(self, word: str) -> tuple[tuple[str, ...], ...] | None:
         """A normalized word's stems and lemmas, read from the first segment that
