@@ -26,7 +26,7 @@ def locate(
     """Which of ``ids`` (sorted, numbered in the index) are among the postings
     ``start:stop`` of ``docs`` (a segment's, at ``offset`` in the index):
     their places in ``ids``, and their postings."""
-    cdef Py_ssize_t n = ids.shape[0], i, lo, hi, mid, count = 0
+    cdef Py_ssize_t n = ids.shape[0], i, lo, hi, mid, step, count = 0
     cdef long long wanted, first, last
     if start < 0 or stop > docs.shape[0] or start > stop:
         raise IndexError("postings outside the segment")
@@ -50,8 +50,16 @@ def locate(
         lo = start
         while i < n and ids[i] <= last:
             wanted = ids[i] - offset
-            # The first posting not before it, after the one found for the previous id.
-            hi = stop
+            # The first posting not before it, after the one found for the
+            # previous id: galloping, then a binary search (the ids are
+            # often dense in the postings, and a step is then one or two).
+            hi, step = lo, 1
+            while hi < stop and docs[hi] < wanted:
+                lo = hi + 1
+                hi += step
+                step <<= 1
+            if hi > stop:
+                hi = stop
             while lo < hi:
                 mid = (lo + hi) // 2
                 if docs[mid] < wanted:
