@@ -280,8 +280,8 @@ class SearchEngine:
         found = self._find(view, parsed)
         suggestion = None
         if found.meaning.words:
-            chains = self._shared_for(view).chains
-            suggestion = suggest(q, found.meaning.words, searcher.reader(), self._words(view), chains)
+            shared = self._shared_for(view)
+            suggestion = suggest(q, found.meaning.words, shared.arrays.holds, self._words(view), shared.chains)
         corrected = None
         arabic = from_latin_layout(q)
         typed_in_latin = Note(

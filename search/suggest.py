@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from whoosh.fields import Schema
-from whoosh.reading import IndexReader
 
 from indexer.analysis.analyzers import word_chain
 from indexer.analysis.filters import StopStep, WordChain
@@ -118,14 +117,17 @@ class WordList:
         return [(self.normalized[i], self.counts[i]) for i in ranked]
 
 
-def suggest(query: str, typed_words: list[str], reader: IndexReader, words: WordList, chains: Chains) -> str | None:
+def suggest(
+    query: str, typed_words: list[str], holds: Callable[[str, str], bool], words: WordList, chains: Chains
+) -> str | None:
     """The query with each word that the index does not know (in any form)
     replaced by the most frequent indexed word one edit away (two for long
-    words); None when nothing would change."""
+    words); None when nothing would change. ``holds(field, term)``: whether
+    the index has the term (the search arrays' term lookup)."""
     suggestion = query
     for typed in typed_words:
         form = chains.form(typed)
-        if len(form) < MIN_LETTERS or _known(reader, typed, form, chains):
+        if len(form) < MIN_LETTERS or _known(holds, typed, form, chains):
             continue
         near = words.near(form, 2 if len(form) >= LONG_WORD else 1)
         if near:
@@ -133,8 +135,8 @@ def suggest(query: str, typed_words: list[str], reader: IndexReader, words: Word
     return suggestion if suggestion != query else None
 
 
-def _known(reader: IndexReader, typed: str, form: str, chains: Chains) -> bool:
+def _known(holds: Callable[[str, str], bool], typed: str, form: str, chains: Chains) -> bool:
     """In the index as written, or through one of its stems (a rare inflection is no typo)."""
-    if reader.doc_frequency("text", form) or reader.doc_frequency("title", form):
+    if holds("text", form) or holds("title", form):
         return True
-    return any(reader.doc_frequency("text_stem", s) for s in chains.stems(typed))
+    return any(holds("text_stem", s) for s in chains.stems(typed))

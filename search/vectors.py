@@ -188,6 +188,11 @@ class IndexArrays:
                     return found
         return None
 
+    def holds(self, fieldname: str, text: str) -> bool:
+        """Whether a segment has postings of the term (as Whoosh's document
+        frequency, deleted documents count)."""
+        return next(self.spans(fieldname, text), None) is not None
+
     def spans(self, fieldname: str, text: str) -> Iterator[Span]:
         """Each segment's range of the term's postings, where it has any."""
         for segment, offset in self.segments:
