@@ -437,20 +437,22 @@ class _Segments:
         if self.builder.memory > self.limit:
             self._close()
 
-    def _close(self) -> None:
+    def _close(self, collect: bool = True) -> None:
         if self.builder is not None:
             self.segments.append(self.builder.finish())
             for words in self.builder.words.values():
                 self.words.update(words)
             self.builder = None
             # The worker runs with the cycle collector off; Whoosh's writers
-            # hold reference cycles, which would keep every finished builder.
-            gc.collect()
+            # hold reference cycles, which would keep every finished builder
+            # (not worth a pass after the last: the worker is done).
+            if collect:
+                gc.collect()
 
     def finish(self) -> tuple[list[Any], Vocabulary]:
         """The segments written, and the vocabulary of their words (made here, in
         the worker, rather than by the parent once every worker is done)."""
-        self._close()
+        self._close(collect=False)
         vocabulary = Vocabulary()
         vocabulary.add_words(self.words)
         return self.segments, vocabulary

@@ -61,6 +61,10 @@ def bulk_codec() -> W3Codec:
 class FieldWriter(W3FieldWriter):
     """Whoosh's W3 field writer with :meth:`add_term`."""
 
+    # Where the postings file ends: asking the file (``tell``) is a system
+    # call, and only add_term writes to it once Whoosh has created it.
+    _position: int | None = None
+
     def add_term(
         self,
         term: bytes,
@@ -76,8 +80,9 @@ class FieldWriter(W3FieldWriter):
         limit = self._codec._blocklimit
         level = self._codec._compression
         fixed_size = self._format.fixed_value_size()
-        offset = postfile.tell()
+        offset = postfile.tell() if self._position is None else self._position
         postfile.write(WHOOSH3_HEADER_MAGIC)
+        end = offset + len(WHOOSH3_HEADER_MAGIC)
         count = len(docnums)
         total_weight = 0.0
         # Over the whole term, from the blocks' own figures.
@@ -119,7 +124,9 @@ class FieldWriter(W3FieldWriter):
                 2,
             )
             size = len(header) + len(data)
-            postfile.write(pack_int(-size if first + limit >= count else size) + header + data)
+            block = pack_int(-size if first + limit >= count else size) + header + data
+            postfile.write(block)
+            end += len(block)
         info = W3TermInfo(
             weight=total_weight,
             df=count,
@@ -129,7 +136,8 @@ class FieldWriter(W3FieldWriter):
             minid=docnums[0],
             maxid=docnums[-1],
         )
-        info.set_extent(offset, postfile.tell() - offset)
+        info.set_extent(offset, end - offset)
+        self._position = end
         self._tindex.add(pack_ushort(self._fieldid) + term, info.to_bytes())
 
 
