@@ -16,10 +16,10 @@ import numpy as np
 
 
 def scores(
-    const long long[::1] docs,
-    const double[::1] freqs,
-    const unsigned char[::1] codes,
-    const double[::1] norms,
+    const long long[::1] docs not None,
+    const double[::1] freqs not None,
+    const unsigned char[::1] codes not None,
+    const double[::1] norms not None,
     double weight,
 ):
     """The BM25 of each posting (documents ``docs``, numbered in the index), as a new array."""
@@ -43,14 +43,14 @@ def scores(
 
 
 def scatter(
-    const int[::1] docs,
-    const int[::1] freqs,
+    const int[::1] docs not None,
+    const int[::1] freqs not None,
     Py_ssize_t offset,
-    const unsigned char[::1] codes,
-    const double[::1] norms,
+    const unsigned char[::1] codes not None,
+    const double[::1] norms not None,
     double weight,
-    unsigned char[::1] mask,
-    double[::1] score,
+    unsigned char[::1] mask not None,
+    double[::1] score not None,
 ):
     """Mark each posting's document (``offset + docs``, a segment's numbers) in
     ``mask`` and add its BM25 to ``score``: a term of a frequent word, with no

@@ -17,10 +17,10 @@ import numpy as np
 
 
 def locate(
-    const int[::1] docs,
+    const int[::1] docs not None,
     Py_ssize_t start,
     Py_ssize_t stop,
-    const long long[::1] ids,
+    const long long[::1] ids not None,
     Py_ssize_t offset,
 ):
     """Which of ``ids`` (sorted, numbered in the index) are among the postings
@@ -75,12 +75,12 @@ def locate(
 
 
 def positions(
-    const int[::1] docs,
-    const int[::1] freqs,
-    const long long[::1] skips,
-    const int[::1] positions,
+    const int[::1] docs not None,
+    const int[::1] freqs not None,
+    const long long[::1] skips not None,
+    const int[::1] positions not None,
     Py_ssize_t skip,
-    const long long[::1] postings,
+    const long long[::1] postings not None,
     Py_ssize_t offset,
 ):
     """The positions of these postings (of one segment, at ``offset`` in the

@@ -170,9 +170,9 @@ class IndexArrays:
     def locate(
         self, spans: list[Span], docnums: np.ndarray
     ) -> Iterator[tuple[FieldArrays, int, np.ndarray, np.ndarray]]:
-        """Which of these documents (sorted) a term's postings hold, by binary
-        search: per segment that holds any, its field, its offset, their places
-        in ``docnums`` and their postings."""
+        """Which of these documents (sorted) a term's postings hold (found by
+        :func:`search.probe.locate`): per segment that holds any, its field, its
+        offset, their places in ``docnums`` and their postings."""
         for field, offset, start, stop in spans:
             at, postings = probe.locate(field.docs, start, stop, docnums, offset)
             if len(at):

@@ -60,3 +60,10 @@ def test_arrays_that_do_not_fit_together_are_refused():
         )
     with pytest.raises(ValueError):
         bm25.scores(docs.astype(np.int64), np.ones(3), CODES, NORMS, 1.0)
+
+
+def test_a_missing_array_is_refused():
+    with pytest.raises(TypeError):
+        bm25.scores(np.arange(3, dtype=np.int64), np.ones(3), None, NORMS, 1.0)
+    with pytest.raises(TypeError):
+        bm25.scatter(np.arange(3, dtype=np.int32), None, 0, CODES, NORMS, 1.0, np.zeros(SIZE, np.uint8), np.zeros(SIZE))

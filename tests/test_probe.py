@@ -76,3 +76,11 @@ def test_a_damaged_arrays_file_is_an_error_not_a_read_outside_it():
         probe.positions(docs, freqs, skips[:1], positions, SKIP, np.array([len(docs) - 1], dtype=np.int64), 0)
     with pytest.raises(ValueError):
         probe.positions(docs, freqs[:-1], skips, positions, SKIP, np.array([0], dtype=np.int64), 0)
+
+
+def test_a_field_without_positions_is_refused():
+    docs, freqs, _, _ = _segment(10, 100)
+    with pytest.raises(TypeError):
+        probe.positions(docs, freqs, None, None, SKIP, np.array([0], dtype=np.int64), 0)
+    with pytest.raises(TypeError):
+        probe.locate(None, 0, 0, np.arange(3, dtype=np.int64), 0)
