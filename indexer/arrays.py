@@ -97,11 +97,12 @@ class FieldArrays:
         """The term's place in sorted order, or -1 if the segment lacks it."""
         key = term.encode("utf-8")
         head = key[:HEAD]
-        lo, hi = self.heads.searchsorted(head, "left"), self.heads.searchsorted(head, "right")
-        starts, terms = self.term_starts, self.terms.data
-        for found in range(lo, hi):  # terms that begin alike: rarely more than one
+        heads, starts, terms = self.heads, self.term_starts, self.terms.data
+        found = int(heads.searchsorted(head))
+        while found < len(heads) and heads[found] == head:  # terms that begin alike: rarely more than one
             if bytes(terms[starts[found] : starts[found + 1]]) == key:
-                return int(found)
+                return found
+            found += 1
         return -1
 
     def span(self, term: str) -> tuple[int, int]:
