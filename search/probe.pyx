@@ -15,6 +15,24 @@ IndexError rather than reading outside them.
 
 import numpy as np
 
+ctypedef fused sorted_t:
+    int
+    long long
+
+
+cdef inline Py_ssize_t _first_not_below(
+    const sorted_t[::1] values, Py_ssize_t lo, Py_ssize_t hi, long long value
+) noexcept nogil:
+    """The first place in ``values[lo:hi]`` (sorted) whose value is not below ``value``; ``hi`` if none."""
+    cdef Py_ssize_t mid
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if values[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
 
 def locate(
     const int[::1] docs not None,
@@ -26,7 +44,7 @@ def locate(
     """Which of ``ids`` (sorted, numbered in the index) are among the postings
     ``start:stop`` of ``docs`` (a segment's, at ``offset`` in the index):
     their places in ``ids``, and their postings."""
-    cdef Py_ssize_t n = ids.shape[0], i, lo, hi, mid, step, count = 0
+    cdef Py_ssize_t n = ids.shape[0], i, lo, hi, step, count = 0
     cdef long long wanted, first, last
     if start < 0 or stop > docs.shape[0] or start > stop:
         raise IndexError("postings outside the segment")
@@ -38,15 +56,7 @@ def locate(
     first = offset + docs[start]
     last = offset + docs[stop - 1]
     with nogil:
-        # The first id that may be in the segment's range.
-        lo, hi = 0, n
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if ids[mid] < first:
-                lo = mid + 1
-            else:
-                hi = mid
-        i = lo
+        i = _first_not_below(ids, 0, n, first)  # the first id that may be in the segment's range
         lo = start
         while i < n and ids[i] <= last:
             wanted = ids[i] - offset
@@ -58,14 +68,7 @@ def locate(
                 lo = hi + 1
                 hi += step
                 step <<= 1
-            if hi > stop:
-                hi = stop
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if docs[mid] < wanted:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            lo = _first_not_below(docs, lo, min(hi, stop), wanted)
             if lo < stop and docs[lo] == wanted:
                 at[count] = i
                 postings[count] = lo
