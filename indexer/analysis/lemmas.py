@@ -250,7 +250,9 @@ def _without(word: str, suffixes: tuple[str, ...], shortest: int) -> list[str]:
     """The word without each suffix it ends with (``shortest`` letters left at
     least), and, where a defective verb's last letter would have fallen before the
     suffix (one in ت or و: never a possessive), with it back as ي."""
-    found = []
+    found: list[str] = []
+    if not word.endswith(suffixes):  # most words: one call, not one per suffix
+        return found
     for suffix in suffixes:
         if word.endswith(suffix) and len(word) - len(suffix) >= shortest:
             stem = word[: -len(suffix)]
