@@ -2,11 +2,11 @@
 them: a source checkout that pip has not built has only their sources."""
 
 try:
-    from . import bm25, probe
+    from . import bm25, merge, probe
 except ImportError as error:
     raise ImportError(
-        "search/bm25.pyx and search/probe.pyx are not compiled: install the project with "
+        "search/bm25.pyx, merge.pyx and probe.pyx are not compiled: install the project with "
         "`pip install -e .` (Cython compiles them; a C compiler is needed)"
     ) from error
 
-__all__ = ["bm25", "probe"]
+__all__ = ["bm25", "merge", "probe"]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compiled import merge
+
 # A result holding more than this share of the documents is kept dense.
 DENSE_SHARE = 1 / 16
 
@@ -157,8 +159,9 @@ def union(parts: list[Scored], size: int) -> Scored:
                 mask[part.ids] = True
                 score[part.ids] += part.score  # ids are distinct within a part
         return Scored(size, score=score, mask=mask)
-    ids, inverse = np.unique(np.concatenate([part.ids for part in parts]), return_inverse=True)  # type: ignore[misc]
-    score = np.bincount(inverse, weights=np.concatenate([part.score for part in parts]), minlength=len(ids))
+    ids, score = _sparse(parts[0])
+    for part in parts[1:]:
+        ids, score = merge.union(ids, score, part.ids, part.score)  # type: ignore[arg-type]
     return Scored(size, ids, score)
 
 
