@@ -93,7 +93,7 @@ class TermPart(Part):
 
     def _run(self) -> Scored:
         if self.estimate > self.size * DENSE_SHARE:
-            return _scattered([self], self.arrays.live)
+            return _scattered([self], self.arrays)
         ids, frequencies = self.arrays.postings_of(self.spans)
         live = self.arrays.live[ids]
         if not live.all():
@@ -142,7 +142,7 @@ class UnionPart(Part):
         # Terms found in much of the corpus (a frequent word in its views):
         # scattered into one pair of dense arrays, where each term's own would
         # cost a pass over the corpus, and their union another.
-        found = _scattered(scattered, _terms(scattered)[0].arrays.live)
+        found = _scattered(scattered, _terms(scattered)[0].arrays)
         others = [part.run() for part in self.parts if part not in scattered]
         return union([found, *others], self.size) if others else found
 
@@ -171,14 +171,14 @@ def _scatters(part: Part) -> bool:
     return isinstance(part, UnionPart) and all(map(_scatters, part.parts))
 
 
-def _scattered(parts: list[Part], live: np.ndarray) -> Scored:
+def _scattered(parts: list[Part], arrays: IndexArrays) -> Scored:
     """Terms, or unions of terms (:func:`_scatters`), scattered into one mask and
     one score array; deleted documents left out."""
-    mask = np.zeros(len(live), dtype=bool)
-    score = np.zeros(len(live))
+    mask = np.zeros(arrays.size, dtype=bool)
+    score = np.zeros(arrays.size)
     for part in parts:
         part.scatter(mask, score)  # type: ignore[attr-defined]
-    return Scored(len(live), score=score, mask=mask & live)
+    return Scored(arrays.size, score=score, mask=mask if arrays.live_count == arrays.size else mask & arrays.live)
 
 
 def _terms(parts: list[Part]) -> list[TermPart]:

@@ -27,7 +27,7 @@ class Scored:
     ``ids`` sorted with ``score`` beside them (sparse), or ``mask`` with
     ``score`` for every document (dense)."""
 
-    __slots__ = ("size", "ids", "mask", "score")
+    __slots__ = ("size", "ids", "mask", "score", "_docs")
 
     def __init__(
         self, size: int, ids: np.ndarray | None = None, score: np.ndarray | None = None, mask: np.ndarray | None = None
@@ -36,6 +36,7 @@ class Scored:
         self.ids = ids
         self.mask = mask
         self.score = score if score is not None else _NO_SCORES
+        self._docs = ids
 
     @classmethod
     def of(cls, size: int, ids: np.ndarray, score: np.ndarray) -> Scored:
@@ -61,12 +62,17 @@ class Scored:
         return self.mask is not None
 
     def docs(self) -> np.ndarray:
-        """The matching documents' numbers, sorted."""
-        return np.flatnonzero(self.mask) if self.mask is not None else self.ids  # type: ignore[return-value]
+        """The matching documents' numbers, sorted (of a dense result, found
+        once: its mask does not change)."""
+        if self._docs is None:
+            self._docs = np.flatnonzero(self.mask)
+        return self._docs
 
     def scores(self) -> np.ndarray:
-        """The scores of :meth:`docs`, in their order."""
-        return self.score[self.mask] if self.mask is not None else self.score
+        """The scores of :meth:`docs`, in their order (taken at the documents:
+        indexing by a mask that holds a third of a million documents costs ten
+        times as much)."""
+        return self.score[self.docs()] if self.mask is not None else self.score
 
     def count(self) -> int:
         return int(np.count_nonzero(self.mask)) if self.mask is not None else len(self.ids)  # type: ignore[arg-type]
