@@ -178,11 +178,20 @@ def intersection(parts: list[Scored], size: int) -> Scored:
         return Scored.nothing(size)
     if all(part.dense for part in parts):
         mask = parts[0].mask.copy()  # type: ignore[union-attr]
-        score = parts[0].score.copy()
         for part in parts[1:]:
             mask &= part.mask  # type: ignore[operator]
-            score += part.score
-        return Scored(size, score=score, mask=mask)
+        if np.count_nonzero(mask) > size * DENSE_SHARE:
+            score = parts[0].score.copy()
+            for part in parts[1:]:
+                score += part.score
+            return Scored(size, score=score, mask=mask)
+        # Frequent words seldom all stand in one document: their scores are
+        # summed where they do, not over the whole corpus.
+        ids = np.flatnonzero(mask)
+        score = parts[0].score[ids]
+        for part in parts[1:]:
+            score += part.score[ids]
+        return Scored(size, ids, score)
     ordered = sorted(parts, key=Scored.count)
     ids, score = _sparse(ordered[0])
     for part in ordered[1:]:
