@@ -131,7 +131,8 @@ def _union(word: str) -> tuple[str, ...]:
     aggressive cuts (كتبوا -> كتب) find inflections the anchored stem misses; the
     exact view and the anchored stem keep the closest forms ranked first."""
     stem = _tashaphyne(word)
-    return tuple(dict.fromkeys(_anchored(word) + ((stem,) if len(stem) >= 3 else ())))
+    # The anchored stems through their cache: the stem view asked for them already.
+    return tuple(dict.fromkeys(stems(word, "anchored") + ((stem,) if len(stem) >= 3 else ())))
 
 
 def _single(stemmer: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
