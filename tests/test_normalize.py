@@ -116,12 +116,35 @@ def test_normalize_is_idempotent(text):
     assert n.normalize(once) == once
 
 
+# Every character some step changes, Arabic letters, and what surrounds them in real text.
+_CHANGED = sorted(frozenset().union(*n._BY_CHARACTER.values()))
+_TEXT = st.text(
+    alphabet=st.sampled_from(_CHANGED)
+    | st.characters(min_codepoint=0x600, max_codepoint=0x6FF)
+    | st.sampled_from("\u0654\u0655\u0670 aZ1")
+)
+
+
 @given(st.text())
 def test_chain_is_the_steps_in_order(text):
     expected = text
     for step in n.STEPS:
         expected = step(expected)
     assert n.normalize(text) == expected
+
+
+@given(_TEXT)
+@example("ﻷ\u0654ـة٣")
+def test_fused_tables_are_the_steps_one_by_one(text):
+    """Runs of one-character steps are fused into one table (indexer/analysis/normalize.py)."""
+    cleaned = text
+    for step in n.CLEANING_STEPS:
+        cleaned = step(cleaned)
+    folded = cleaned
+    for step in n.FOLDING_STEPS:
+        folded = step(folded)
+    assert n.clean.__wrapped__(text) == cleaned
+    assert n.normalize.__wrapped__(text) == folded
 
 
 @pytest.mark.parametrize(
