@@ -45,7 +45,7 @@ from .analysis.filters import WordChain
 from .analysis.normalize import normalize
 from .schema import TEXT_FIELDS
 from .vocabulary import Vocabulary
-from .whoosh_internals import FieldWriter, add_field_lengths, bulk_codec
+from .whoosh_internals import FieldWriter, PerDocWriter, add_field_lengths, bulk_codec
 
 # Documents travel to the worker processes in batches of this many.
 BATCH = 100
@@ -73,7 +73,7 @@ class SegmentBuilder:
         self.schema = ix.schema
         self.codec = bulk_codec()
         self.segment = self.codec.new_segment(self.storage, ix.indexname)
-        self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
+        self.perdoc = PerDocWriter(self.codec, self.storage, self.segment)
         self._chains = {name: chain for name, field in self.schema.items() if (chain := _chain_of(field))}
         # The text fields' postings, compact (:class:`_Postings`); the other fields'
         # (an id, a collection: one posting per document) as Whoosh's values,
