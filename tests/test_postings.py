@@ -1,9 +1,12 @@
 """A term written in one call is, byte for byte, what Whoosh's writer makes of
-the same postings given one by one (compressing as the bulk writer does, with
-zlib-ng, and as Whoosh does by default)."""
+the same postings given one by one, once Whoosh compresses and pickles as the
+bulk writer does (zlib-ng at the bulk level or at Whoosh's, pickle protocol 3
+where Whoosh uses 2). tests/test_bulk.py reads a whole bulk-written index back
+through Whoosh's own readers."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.formats import Positions
 from zlib_ng import zlib_ng
 
-from indexer.whoosh_internals import BULK_COMPRESSION, FieldWriter
+from indexer.whoosh_internals import BULK_COMPRESSION, BULK_PICKLE_PROTOCOL, FieldWriter
 
 POSITIONS = Positions()
 
@@ -83,6 +86,7 @@ def test_add_term_writes_the_bytes_whoosh_writes(
 ) -> None:
     ours = _write(tmp_path / "bulk", schema, bulk=True, level=level)
     monkeypatch.setattr(whoosh3, "zlib", zlib_ng)  # the compressor the bulk writer uses
+    monkeypatch.setattr(whoosh3, "dumps", lambda value, protocol: pickle.dumps(value, BULK_PICKLE_PROTOCOL))
     whoosh = _write(tmp_path / "whoosh", schema, bulk=False, level=level)
     assert set(ours) == {".pst", ".trm"}
     assert ours == whoosh
