@@ -1,8 +1,9 @@
 """Every use of Whoosh's private format, in one module: writing a term's
-postings in one call, reading a segment's postings, positions and field lengths
-a block at a time. Whoosh's public API goes one posting at a time, through a
-pickle per posting for positions: too slow for a bulk writer and for deriving
-the search arrays (:mod:`indexer.arrays`).
+postings in one call and the stored documents with a faster compressor,
+reading a segment's postings, positions and field lengths a block at a time.
+Whoosh's public API goes one posting at a time, through a pickle per posting
+for positions: too slow for a bulk writer and for deriving the search arrays
+(:mod:`indexer.arrays`).
 
 These details are not Whoosh's promise to anyone: a whoosh-reloaded release
 turned a method into a property and broke every search after an update. So
