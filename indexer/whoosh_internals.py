@@ -61,6 +61,12 @@ BULK_COMPRESSION = 1
 # posting, 36 us and 5 KB for a full block; 0.24 us and 32 bytes, 4 us and
 # 2.8 KB with protocol 3). Whoosh's reader unpickles any protocol.
 BULK_PICKLE_PROTOCOL = 3
+# A block whose pickle is shorter than this is written as it is, level 0 in its
+# header (Whoosh's reader reads each block's level there; its writer means to
+# skip blocks under 20 bytes, but a slip compresses them all). Deflate makes
+# the 32-byte block of a term with one posting, as most terms are, 40 bytes
+# long, at 2.6 us a block; it starts to pay at about 64 bytes (3 postings).
+UNCOMPRESSED_BELOW = 64
 
 
 def bulk_codec() -> W3Codec:
@@ -173,14 +179,15 @@ class FieldWriter(W3FieldWriter):
             else:
                 mini_values = b"".join(block_values) if fixed_size else None
             data = dumps((tuple(map(sub, ids, chain((0,), ids))), mini_weights, mini_values), BULK_PICKLE_PROTOCOL)
-            if level:
-                data = zlib_ng.compress(data, level)
+            block_level = level if len(data) >= UNCOMPRESSED_BELOW else 0
+            if block_level:
+                data = zlib_ng.compress(data, block_level)
             header = dumps(
                 (
                     len(ids),
                     ids[-1],
                     max(0, max(weights[first : first + limit])),
-                    level,
+                    block_level,
                     length_to_byte(block_shortest),
                     length_to_byte(block_longest),
                 ),

@@ -1,8 +1,10 @@
 """A term written in one call is, byte for byte, what Whoosh's writer makes of
 the same postings given one by one, once Whoosh compresses and pickles as the
 bulk writer does (zlib-ng at the bulk level or at Whoosh's, pickle protocol 3
-where Whoosh uses 2). tests/test_bulk.py reads a whole bulk-written index back
-through Whoosh's own readers."""
+where Whoosh uses 2, every block compressed); with short blocks left
+uncompressed, as the bulk writer leaves them, Whoosh's own matchers read every
+posting back. tests/test_bulk.py reads a whole bulk-written index back through
+Whoosh's readers."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.formats import Positions
 from zlib_ng import zlib_ng
 
+from indexer import whoosh_internals
 from indexer.whoosh_internals import BULK_COMPRESSION, BULK_PICKLE_PROTOCOL, FieldWriter
 
 POSITIONS = Positions()
@@ -84,9 +87,39 @@ def _write(directory: Path, schema: Schema, bulk: bool, level: int) -> dict[str,
 def test_add_term_writes_the_bytes_whoosh_writes(
     tmp_path: Path, schema: Schema, level: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(whoosh_internals, "UNCOMPRESSED_BELOW", 0)  # Whoosh's writer compresses every block
     ours = _write(tmp_path / "bulk", schema, bulk=True, level=level)
     monkeypatch.setattr(whoosh3, "zlib", zlib_ng)  # the compressor the bulk writer uses
     monkeypatch.setattr(whoosh3, "dumps", lambda value, protocol: pickle.dumps(value, BULK_PICKLE_PROTOCOL))
     whoosh = _write(tmp_path / "whoosh", schema, bulk=False, level=level)
     assert set(ours) == {".pst", ".trm"}
     assert ours == whoosh
+
+
+@pytest.mark.parametrize("level", [BULK_COMPRESSION, 3])
+def test_whoosh_reads_back_every_posting_with_short_blocks_uncompressed(tmp_path: Path, level: int) -> None:
+    field = TEXT(phrase=True)
+    ix = whoosh_index.create_in(str(tmp_path), Schema(text=field))
+    codec = W3Codec(compression=level)
+    segment = codec.new_segment(ix.storage, ix.indexname)
+    writer = FieldWriter(codec, ix.storage, segment)
+    writer.start_field("text", field)
+    for term, postings in sorted(TERMS.items()):
+        docnums, weights, values, lengths = (list(column) for column in zip(*postings, strict=True))
+        writer.add_term(term, docnums, weights, values, lengths)
+    writer.finish_field()
+    writer.close()
+    terms = codec.terms_reader(ix.storage, segment)
+    levels = set()
+    for term, postings in sorted(TERMS.items()):
+        matcher = terms.matcher("text", term, field.format)
+        found = []
+        while matcher.is_active():
+            levels.add(matcher._compression)
+            found.append((matcher.id(), matcher.weight(), matcher.value()))
+            matcher.next()
+        expected = [(docnum, pytest.approx(weight, rel=1e-6), value) for docnum, weight, value, _ in postings]
+        assert found == expected, term
+    terms.close()
+    ix.close()
+    assert levels == {0, level}  # the one-posting term's block as it is, the others compressed
